@@ -1,0 +1,10 @@
+export { Command } from './command.js';
+export type { CommandSpec, StdinMode } from './command.js';
+export { CommandError } from './errors.js';
+export type { CommandErrorCode } from './errors.js';
+export type { ExitStatus, LaggedEvent, OutputEvent, ProcessEvent } from './events.js';
+export { DockerLayer, LocalLayer, SshLayer, remoteShellLine, stack } from './layers.js';
+export type { DockerLayerOptions, Layer, LocalLayerOptions, SshLayerOptions } from './layers.js';
+export { shellJoin, shellQuote } from './quote.js';
+export { EventReader, SharedEventStream } from './shared-event-stream.js';
+export type { SharedEventStreamOptions, SubscribeOptions } from './shared-event-stream.js';
