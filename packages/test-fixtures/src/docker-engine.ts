@@ -5,7 +5,17 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { readdir, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +145,7 @@ export async function startDockerEngine(options: DockerEngineOptions = {}): Prom
     for (const pid of pids) signal(pid, 'SIGKILL');
     waitGoneSync(pids, 3000);
     for (const mount of mountsUnder(dir)) spawnSync('umount', ['-l', mount], { stdio: 'ignore' });
+    removeCgroupsSync(cgroupParent);
     rmSync(dir, { recursive: true, force: true });
   };
   const unregister = onProcessExit(cleanupSync);
@@ -254,6 +265,33 @@ async function removeCgroups(parent: string): Promise<void> {
     const base = join('/sys/fs/cgroup', h, parent);
     await removeTree(base);
   }
+}
+
+/** The same, synchronously, for the exit handler. */
+function removeCgroupsSync(parent: string): void {
+  const removeTreeSync = (path: string): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(path, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
+    } catch {
+      return;
+    }
+    for (const e of entries) removeTreeSync(join(path, e));
+    try {
+      rmdirSync(path);
+    } catch {
+      // not empty or already gone
+    }
+  };
+  let hierarchies: string[] = [];
+  try {
+    hierarchies = readdirSync('/sys/fs/cgroup');
+  } catch {
+    // no cgroup filesystem
+  }
+  for (const h of hierarchies) removeTreeSync(join('/sys/fs/cgroup', h, parent));
 }
 
 async function removeTree(path: string): Promise<void> {
