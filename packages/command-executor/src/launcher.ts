@@ -140,6 +140,10 @@ export class LocalLauncher {
       }
     }
     const pid = child.pid as number;
+    // Listen for the end at once: the process may exit while the followers are being set up.
+    const ended = new Promise<ExitStatus>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
     // The wrapper puts the child in its cgroup before exec; writing the pid here too makes that
     // true already when launch() resolves (the wrapper may not have run yet).
     if (cgroup !== undefined) joinCgroup(cgroup, pid);
@@ -165,7 +169,7 @@ export class LocalLauncher {
         pipeLines(child.stdout, 'stdout', events, maxLine),
         pipeLines(child.stderr, 'stderr', events, maxLine),
       ]);
-      child.once('exit', (code, signal) => {
+      void ended.then(({ code, signal }) => {
         // Lines still in the pipes come before the exit event; a grandchild that keeps the pipes
         // open does not hold the exit back for more than the grace (its lines follow the exit).
         const grace = setTimeout(() => emitExit({ code, signal }), PIPE_GRACE_MS);
@@ -178,7 +182,7 @@ export class LocalLauncher {
     } else {
       const followers = await followLogFiles(options.logFiles, fds as OpenLogFiles, events, maxLine);
       offsets = () => ({ stdout: followers[0].offset, stderr: (followers[1] ?? followers[0]).offset });
-      child.once('exit', (code, signal) => {
+      void ended.then(({ code, signal }) => {
         void Promise.all(followers.map((f) => f.close({ final: true }))).then(() => {
           emitExit({ code, signal });
           events.close();
