@@ -1,0 +1,112 @@
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  closeSync,
+  fstatSync,
+  renameSync,
+  truncateSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { FileFollower, LineSplitter } from '@harness/command-executor';
+
+/** Bounds of the per-instance log files. */
+export interface LogLimits {
+  /** Size at which a log file is rotated (default 10 MiB). */
+  readonly maxBytes: number;
+  /** Rotated files kept: `x.log.1` … `x.log.N` (default 3). */
+  readonly keep: number;
+}
+
+export const DEFAULT_LOG_LIMITS: LogLimits = { maxBytes: 10 * 1024 * 1024, keep: 3 };
+
+/** One line of a service's log. */
+export interface LogLine {
+  readonly service: string;
+  readonly instance: number;
+  readonly line: string;
+  /** Byte offset just past the line in its instance's log file: a cursor to resume from. */
+  readonly offset: number;
+}
+
+/**
+ * The log files of a stack's instances, `<dir>/<stack>/<service>.<n>.log`, with stdout and
+ * stderr of an instance appended to one file in the order written.
+ */
+export class LogStore {
+  readonly dir: string;
+  readonly limits: LogLimits;
+
+  constructor(dir: string, limits: LogLimits = DEFAULT_LOG_LIMITS) {
+    this.dir = dir;
+    this.limits = limits;
+  }
+
+  /** The log file of one instance (its folder is made). */
+  file(stack: string, service: string, instance: number): string {
+    const d = join(this.dir, stack);
+    mkdirSync(d, { recursive: true });
+    return join(d, `${service}.${instance}.log`);
+  }
+
+  /**
+   * Rotates a log file that grew past the bound: shifts `.1…` up, copies the file to `.1` and
+   * truncates it in place (the process keeps its append-mode descriptor, so it goes on writing
+   * at the new end). Returns whether it rotated.
+   */
+  rotateIfNeeded(file: string, size: number): boolean {
+    if (size < this.limits.maxBytes) return false;
+    for (let i = this.limits.keep - 1; i >= 1; i--) {
+      if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+    }
+    if (this.limits.keep >= 1) copyFileSync(file, `${file}.1`);
+    truncateSync(file, 0);
+    return true;
+  }
+
+  /** The last `n` lines of an instance's log file, with their offsets. */
+  tail(file: string, n: number): { line: string; offset: number }[] {
+    if (n <= 0 || !existsSync(file)) return [];
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      let start = size;
+      let newlines = 0;
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      while (start > 0 && newlines <= n) {
+        const len = Math.min(chunk.length, start);
+        start -= len;
+        readSync(fd, chunk, 0, len, start);
+        for (let i = len - 1; i >= 0; i--) if (chunk[i] === 0x0a) newlines++;
+      }
+      const buf = Buffer.allocUnsafe(size - start);
+      readSync(fd, buf, 0, buf.length, start);
+      const splitter = new LineSplitter(undefined, start);
+      const lines = [...splitter.push(buf), ...splitter.flush()];
+      return lines.slice(-n).map((l) => ({ line: l.line, offset: l.end }));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Follows an instance's log file from `from` (a byte offset, or the end), calling `onLine`
+   * for every line. Returns a function that stops following.
+   */
+  async follow(
+    file: string,
+    from: number | 'end' | 'start',
+    onLine: (line: string, offset: number) => void,
+  ): Promise<() => Promise<void>> {
+    if (!existsSync(file)) closeSync(openSync(file, 'a'));
+    const f = new FileFollower(file, {
+      stream: 'stdout',
+      from,
+      onLine: (e) => onLine(e.line, e.offset ?? 0),
+    });
+    await f.start();
+    return () => f.close();
+  }
+}
