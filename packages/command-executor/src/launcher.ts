@@ -164,6 +164,7 @@ export class LocalLauncher {
     };
 
     let offsets: () => { stdout: number; stderr: number } | undefined = () => undefined;
+    let detach = async (): Promise<void> => events.close();
     if (options.logFiles === undefined) {
       const closed = Promise.all([
         pipeLines(child.stdout, 'stdout', events, maxLine),
@@ -182,6 +183,10 @@ export class LocalLauncher {
     } else {
       const followers = await followLogFiles(options.logFiles, fds as OpenLogFiles, events, maxLine);
       offsets = () => ({ stdout: followers[0].offset, stderr: (followers[1] ?? followers[0]).offset });
+      detach = async () => {
+        await Promise.all(followers.map((f) => f.close()));
+        events.close();
+      };
       void ended.then(({ code, signal }) => {
         void Promise.all(followers.map((f) => f.close({ final: true }))).then(() => {
           emitExit({ code, signal });
@@ -199,6 +204,7 @@ export class LocalLauncher {
       stdin: child.stdin,
       exited,
       offsets,
+      detach,
     });
     return [events, handle];
   }

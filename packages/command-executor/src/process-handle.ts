@@ -25,6 +25,7 @@ export interface ProcessHandleInit {
   readonly stdin: Writable | null;
   readonly exited: Promise<ExitStatus>;
   readonly offsets: () => { stdout: number; stderr: number } | undefined;
+  readonly detach: () => Promise<void>;
 }
 
 /**
@@ -48,6 +49,7 @@ export class ProcessHandle {
   readonly #stdin: Writable | null;
   readonly #exited: Promise<ExitStatus>;
   readonly #offsets: ProcessHandleInit['offsets'];
+  readonly #detach: ProcessHandleInit['detach'];
   #status: ExitStatus | undefined;
 
   /** @internal */
@@ -61,6 +63,7 @@ export class ProcessHandle {
     this.events = init.events;
     this.#stdin = init.stdin;
     this.#offsets = init.offsets;
+    this.#detach = init.detach;
     this.#exited = init.exited.then((s) => {
       this.#status = s;
       return s;
@@ -85,6 +88,14 @@ export class ProcessHandle {
   /** With log files: the offsets just past the last line given out on each stream. */
   logOffsets(): { stdout: number; stderr: number } | undefined {
     return this.#offsets();
+  }
+
+  /**
+   * Stops following the log files (with `logFiles`) and ends the event stream; the process keeps
+   * running, for another supervisor to attach to. Without log files it only ends the stream.
+   */
+  detach(): Promise<void> {
+    return this.#detach();
   }
 
   /** Sends a signal to every process of the tree. */
