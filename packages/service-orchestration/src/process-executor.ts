@@ -97,8 +97,6 @@ function fromHandle(
       offset: handle.logOffsets()?.stdout ?? 0,
       startedAt,
     }),
-    detach: async () => {
-      if ('detach' in handle) await handle.detach();
-    },
+    detach: () => handle.detach(),
   };
 }
