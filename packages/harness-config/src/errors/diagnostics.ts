@@ -84,6 +84,11 @@ export class Diagnostics {
     );
   }
 
+  /** How many errors (not warnings) have been reported so far. */
+  get errorCount(): number {
+    return this.#all.reduce((n, e) => n + (e.severity === 'error' ? 1 : 0), 0);
+  }
+
   /** Problems of severity `error`, sorted by file, line and column. */
   get errors(): ConfigError[] {
     return sortProblems(this.#all.filter((e) => e.severity === 'error'));

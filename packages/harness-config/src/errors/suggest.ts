@@ -43,7 +43,7 @@ export function closest(name: string, candidates: Iterable<string>): string | un
     }
   }
   const limit = Math.max(1, Math.floor(name.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  return bestDistance <= limit && bestDistance < name.length ? best : undefined;
 }
 
 /**

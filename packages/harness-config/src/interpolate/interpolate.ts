@@ -125,7 +125,9 @@ class Interpolation {
     } else if (node.kind === 'seq') {
       out = { ...node, items: node.items.map((item, i) => this.#walk(item, [...path, i], lookup)) };
     } else if (typeof node.value === 'string' && needsInterpolation(node.value)) {
+      const before = this.#diag.errorCount;
       const parts = this.#parts(node, path, lookup);
+      const failed = this.#diag.errorCount > before;
       const value = parts.map((p) => (typeof p === 'string' ? p : `\${${p.expression}}`)).join('');
       const hasRefs = parts.some((p) => typeof p !== 'string');
       out = {
@@ -134,6 +136,7 @@ class Interpolation {
         range: node.range,
         valueOffset: undefined,
         interpolated: node.value.includes('${'),
+        ...(failed ? { failed } : {}),
         ...(hasRefs ? { template: parts } : {}),
       };
     }

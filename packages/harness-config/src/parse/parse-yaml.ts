@@ -210,7 +210,14 @@ class Converter {
       if (seen.has(key)) continue; // reported as DUPLICATE_KEY by the parser
       seen.add(key);
       const keyRange = toRange(keyNode.range);
-      const value = pair.value === null ? emptyAt(keyRange[1]) : this.convert(pair.value, [...path, key]);
+      const converted = pair.value === null ? undefined : this.convert(pair.value, [...path, key]);
+      // An empty value (`key:`) points at its key, which is what a reader looks for.
+      const empty =
+        converted === undefined ||
+        (converted.kind === 'scalar' &&
+          converted.value === null &&
+          converted.range[0] === converted.range[1]);
+      const value = empty ? emptyAt(keyRange) : converted;
       explicit.push({ key, keyRange, value });
     }
     const entries = [...explicit];
@@ -225,12 +232,14 @@ class Converter {
   /** Collects the entries of a `<<` value (a mapping or a list of mappings, earlier ones win). */
   #merge(value: unknown, path: readonly (string | number)[], into: Entry[]): void {
     const source = this.convert(value, path);
+    if (isAlias(value) && value.resolve(this.#doc) === undefined) return; // reported by convert
+    const at = toRange((value as { range?: unknown } | null)?.range);
     const maps = source.kind === 'seq' ? source.items : [source];
     for (const map of maps) {
       if (map.kind !== 'map') {
         this.#diag.report({
           code: 'WRONG_TYPE',
-          range: map.range,
+          range: at,
           path,
           message:
             'a `<<` merge key takes a mapping or a list of mappings (usually an alias like `*defaults`)',
@@ -248,6 +257,6 @@ function toRange(range: unknown): Range {
   return [0, 0];
 }
 
-function emptyAt(offset: number): ScalarNode {
-  return { kind: 'scalar', value: null, range: [offset, offset], valueOffset: undefined };
+function emptyAt(range: Range): ScalarNode {
+  return { kind: 'scalar', value: null, range, valueOffset: undefined };
 }

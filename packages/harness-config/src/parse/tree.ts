@@ -21,6 +21,8 @@ export interface ScalarNode {
   readonly valueOffset: number | undefined;
   /** True when the value came out of interpolation (then `"8080"` may stand for a number). */
   readonly interpolated?: boolean;
+  /** Set by interpolation when substituting the string failed (already reported; not checked again). */
+  readonly failed?: boolean;
   /** Set by interpolation when the string holds service references, kept for start time. */
   readonly template?: readonly TextPart[];
 }
@@ -55,4 +57,15 @@ export interface SeqNode {
 export function entryOf(node: Node | undefined, key: string): Entry | undefined {
   if (node?.kind !== 'map') return undefined;
   return node.entries.find((e) => e.key === key);
+}
+
+/**
+ * True for a scalar whose interpolation failed: its problem is reported, so schema checks skip it
+ * rather than report a second, confusing problem about the same text.
+ *
+ * @example
+ * if (isFailed(node)) return INVALID;
+ */
+export function isFailed(node: Node): boolean {
+  return node.kind === 'scalar' && node.failed === true;
 }

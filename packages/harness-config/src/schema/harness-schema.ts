@@ -223,6 +223,16 @@ const service = object(
   },
   {
     extensions: true,
+    misplaced: {
+      command: 'a command goes inside the target, e.g. `process: { command: … }`',
+      env: '`env` goes inside the target, e.g. `process: { env: … }`',
+      env_file: '`env_file` goes inside `process:`',
+      image: '`image` goes inside `docker:`, e.g. `docker: { image: redis:7 }`',
+      cwd: '`cwd` goes inside the target, e.g. `process: { cwd: … }`',
+      host: '`host` goes inside `ssh:` or `package:`',
+      healthcheck: 'use `readiness:` (gates dependents) or `liveness:` (restarts)',
+      environment: '`env` goes inside the target, e.g. `process: { env: … }`',
+    },
     exactlyOne: {
       keys: ['process', 'docker', 'ssh', 'package'],
       what: 'target',

@@ -1,7 +1,7 @@
 import type { ConfigErrorCode } from '../errors/config-error.js';
 import type { Range } from '../errors/diagnostics.js';
 import { didYouMean } from '../errors/suggest.js';
-import type { Node } from '../parse/tree.js';
+import { isFailed, type Node } from '../parse/tree.js';
 import {
   type Field,
   INVALID,
@@ -35,6 +35,7 @@ export function list<T>(item: Schema<T>, options: { readonly minItems?: number }
       }
       const out: T[] = [];
       node.items.forEach((child, i) => {
+        if (isFailed(child)) return;
         const value = item.check(child, [...path, i], diag);
         if (value !== INVALID) out.push(value);
       });
@@ -82,6 +83,7 @@ export function record<T>(
           });
           continue;
         }
+        if (isFailed(entry.value)) continue;
         const checked = value.check(entry.value, [...path, entry.key], diag, entry.keyRange);
         if (checked !== INVALID) out.push({ key: entry.key, keyRange: entry.keyRange, value: checked });
       }
@@ -122,6 +124,8 @@ export function object<F extends Record<string, Field<unknown>>>(
     readonly exactlyOne?: ExactlyOne;
     readonly extensions?: boolean;
     readonly description?: string;
+    /** Hints for keys that belong somewhere else, e.g. `env` at the service level. */
+    readonly misplaced?: Readonly<Record<string, string>>;
   } = {},
 ): Schema<ObjectOf<F>> {
   const names = Object.keys(fields);
@@ -139,10 +143,11 @@ export function object<F extends Record<string, Field<unknown>>>(
             range: entry.keyRange,
             path: [...path, entry.key],
             message: `unknown key \`${entry.key}\``,
-            hint: didYouMean(entry.key, names, 12),
+            hint: options.misplaced?.[entry.key] ?? didYouMean(entry.key, names, 12),
           });
           continue;
         }
+        if (isFailed(entry.value)) continue;
         const value = field.schema.check(entry.value, [...path, entry.key], diag, entry.keyRange);
         if (value !== INVALID) out[entry.key] = value;
       }
