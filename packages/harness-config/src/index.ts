@@ -12,6 +12,7 @@ export type { FormatOptions } from './errors/format.js';
 export { formatError, formatErrors } from './errors/format.js';
 export { SourceText } from './errors/source-text.js';
 export { closest, didYouMean, editDistance } from './errors/suggest.js';
+export { formatConfigYaml } from './print.js';
 // Graph
 export { findCycles } from './graph/cycles.js';
 export { ServiceGraph } from './graph/service-graph.js';
@@ -24,7 +25,7 @@ export type { ReadFile } from './interpolate/read-env-file.js';
 export type { Modifier, Piece } from './interpolate/syntax.js';
 export { parseInterpolation } from './interpolate/syntax.js';
 // Loading
-export type { ConfigOptions, ParseResult } from './load.js';
+export type { ConfigOptions, LoadOptions, ParseResult } from './load.js';
 export { loadConfig, parseConfig } from './load.js';
 export { CONFIG_FILE_NAMES, findConfigFile } from './parse/find-config-file.js';
 export type { ParseLimits } from './parse/parse-yaml.js';

@@ -28,6 +28,12 @@ export interface ConfigOptions {
   readonly maxNodes?: number;
 }
 
+/** Options of {@link loadConfig}. */
+export interface LoadOptions extends ConfigOptions {
+  /** How messages call the file, e.g. a path relative to the user's folder (default: `path`). */
+  readonly name?: string;
+}
+
 /** The outcome of {@link parseConfig}: a config when there is no error, and every problem. */
 export interface ParseResult {
   readonly config: ResolvedConfig | undefined;
@@ -106,15 +112,16 @@ export function parseConfig(
  */
 export function loadConfig(
   path: string,
-  options: ConfigOptions = {},
+  options: LoadOptions = {},
 ): { config: ResolvedConfig; warnings: readonly ConfigError[] } {
   let text: string;
   try {
-    text = readConfigFile(path, options.maxBytes);
+    text = readConfigFile(path, options.maxBytes, options.name ?? path);
   } catch (error) {
     throw new ConfigErrors([error as ConfigError]);
   }
-  const result = parseConfig(text, { ...options, file: path });
+  const baseDir = options.baseDir ?? dirname(resolve(path));
+  const result = parseConfig(text, { ...options, baseDir, file: options.name ?? path });
   if (!result.config) throw new ConfigErrors(result.errors, result.warnings);
   return { config: result.config, warnings: result.warnings };
 }

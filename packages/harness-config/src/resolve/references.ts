@@ -101,9 +101,8 @@ function checkServiceRefs(
         });
         continue;
       }
-      const target = config.services[ref.service];
-      if (ref.property === 'port' && target) {
-        const ports = Object.keys(target.ports);
+      const ports = sites.ports.get(ref.service) ?? [];
+      if (ref.property === 'port') {
         if (ports.length === 0) {
           diag.report({
             code: 'NO_PORTS',

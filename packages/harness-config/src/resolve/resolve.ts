@@ -42,6 +42,8 @@ export interface Sites {
   readonly hosts: Map<string, Range>;
   /** Every declared service name (also those whose definition has errors). */
   readonly declared: Set<string>;
+  /** The port names of every declared service, in declaration order. */
+  readonly ports: Map<string, string[]>;
 }
 
 /**
@@ -66,6 +68,7 @@ export function resolveConfig(
     dependencies: new Map(),
     hosts: new Map(),
     declared: new Set((raw.services ?? []).map((s) => s.key)),
+    ports: new Map((raw.services ?? []).map((s) => [s.key, (s.value.ports ?? []).map((p) => p.key)])),
   };
   const services: Record<string, ResolvedService> = {};
   for (const { key, value } of raw.services ?? []) {
