@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigErrors, findConfigFile, loadConfig, parseConfig, readConfigFile } from '../src/index.js';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfigErrors,
+  findConfigFile,
+  loadConfig,
+  parseConfig,
+  readConfigFile,
+  ServiceGraph,
+} from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -129,5 +137,25 @@ describe('findConfigFile', () => {
     assert.equal(findConfigFile(deep), join(dir, 'harness.yaml'));
     writeFileSync(join(dir, 'a', 'harness.yml'), 'services: {}\n');
     assert.equal(findConfigFile(deep), join(dir, 'a', 'harness.yml'));
+  });
+});
+
+describe('the examples the README shows', () => {
+  const example = (name: string) => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
+
+  it('shop.yaml loads, with start waves db + cache → api', () => {
+    const { config, warnings } = loadConfig(example('shop.yaml'), { env: {} });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(ServiceGraph.fromConfig(config).startWaves(), [['db', 'cache'], ['api']]);
+  });
+
+  it('broken.yaml reports its three errors', () => {
+    assert.throws(
+      () => loadConfig(example('broken.yaml'), { env: {} }),
+      (e: unknown) =>
+        e instanceof ConfigErrors &&
+        e.errors.map((x) => `${x.code}@${x.line}:${x.column}`).join(' ') ===
+          'MISSING_VARIABLE@4:38 INVALID_VALUE@8:23 UNKNOWN_KEY@9:5',
+    );
   });
 });
