@@ -19,6 +19,8 @@ export interface InstanceContext {
   readonly logs: LogStore;
   readonly counters: ServiceCounters;
   readonly random: () => number;
+  /** Milliseconds between `stop-waiting` events of a stop that waits. */
+  readonly stopProgressIntervalMs: number;
   emit(event: EventBody<ManagerEvent>): void;
   /** Something changed: persist and re-check what waits on it. */
   changed(): void;
@@ -47,6 +49,7 @@ export class Instance {
   #unhealthyStop = false;
   #generation = 0;
   #exitHandled: Promise<void> = Promise.resolve();
+  #stopping: { running: RunningInstance; done: Promise<void> } | undefined;
 
   constructor(ctx: InstanceContext) {
     this.ctx = ctx;
@@ -152,10 +155,7 @@ export class Instance {
           if (this.#running !== running) return;
           this.#unhealthyStop = true;
           this.set({ state: 'unhealthy', reason: `liveness: ${reason}` });
-          void running.stop({
-            signal: this.ctx.spec.shutdown.signal,
-            timeout: this.ctx.spec.shutdown.timeoutMs,
-          });
+          void this.#stopRunning(running);
         },
       },
     });
@@ -166,7 +166,11 @@ export class Instance {
     }
     this.#watchRotation(running);
     health.start();
-    this.#exitHandled = running.wait().then((status) => {
+    this.#exitHandled = running.wait().then(async (status) => {
+      if (generation !== this.#generation) return;
+      // The main process ended: what it left behind in its tree goes too (signal, deadline,
+      // SIGKILL) before anything is decided, so a restart never runs beside an orphan.
+      await this.#stopRunning(running).catch(() => undefined);
       if (generation === this.#generation) this.#onExit(status);
     });
   }
@@ -246,13 +250,26 @@ export class Instance {
       return;
     }
     this.set({ state: 'stopping' });
-    await running.stop({
+    await this.#stopRunning(running);
+    await this.#exitHandled;
+  }
+
+  /**
+   * Stops a run's whole tree, once: a second caller (the user's stop while a liveness restart
+   * or the clean-up after the main process's exit is under way) shares the stop in flight
+   * rather than racing it.
+   */
+  #stopRunning(running: RunningInstance): Promise<void> {
+    if (this.#stopping?.running === running) return this.#stopping.done;
+    const done = running.stop({
       signal: this.ctx.spec.shutdown.signal,
       timeout: this.ctx.spec.shutdown.timeoutMs,
+      progressInterval: this.ctx.stopProgressIntervalMs,
       onWaiting: (procs) =>
         this.ctx.emit({ type: 'stop-waiting', processes: procs.map((p) => ({ pid: p.pid, comm: p.comm })) }),
     });
-    await this.#exitHandled;
+    this.#stopping = { running, done };
+    return done;
   }
 
   /** Marks it as held back (waiting on dependencies, or one of them failed). */

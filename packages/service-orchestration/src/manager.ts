@@ -21,6 +21,11 @@ export interface ServiceManagerOptions {
   readonly logLimits?: LogLimits;
   /** Random numbers for backoff jitter (0..1). */
   readonly random?: () => number;
+  /**
+   * Milliseconds between `stop-waiting` events while a stop waits on processes that have not
+   * ended yet (default 1000).
+   */
+  readonly stopProgressIntervalMs?: number;
 }
 
 /** One row of {@link ServiceManager.status}. */
@@ -81,6 +86,7 @@ export class ServiceManager {
   readonly #executor: ServiceExecutor;
   readonly #launcher: LocalLauncher;
   readonly #random: () => number;
+  readonly #stopProgressIntervalMs: number;
   readonly #stacks = new Map<string, StackRuntime>();
   readonly #changes = new EventEmitter();
   #saveScheduled = false;
@@ -92,6 +98,14 @@ export class ServiceManager {
     this.#launcher = options.launcher ?? new LocalLauncher();
     this.#executor = options.executor ?? new ProcessExecutor(this.#launcher);
     this.#random = options.random ?? Math.random;
+    const interval = options.stopProgressIntervalMs ?? 1000;
+    if (!(Number.isFinite(interval) && interval > 0)) {
+      throw new OrchestrationError(
+        'INVALID_SPEC',
+        `stopProgressIntervalMs must be a number of milliseconds > 0, got ${JSON.stringify(interval)}`,
+      );
+    }
+    this.#stopProgressIntervalMs = interval;
     this.#changes.setMaxListeners(0);
   }
 
@@ -159,6 +173,7 @@ export class ServiceManager {
       logs: this.#logs,
       counters: svc.counters,
       random: this.#random,
+      stopProgressIntervalMs: this.#stopProgressIntervalMs,
       emit: (body) =>
         events.push({
           ...body,
