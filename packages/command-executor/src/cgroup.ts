@@ -113,9 +113,14 @@ export function removeCgroup(dir: string): void {
 
 /**
  * Resolves when the cgroup has no process left: an inotify watch on `cgroup.events`,
- * with the current state read after the watch is set so no transition is missed.
+ * with the current state read after the watch is set so no transition is missed. With
+ * `ref: false` the watch does not keep the Node process alive.
  */
-export function whenCgroupEmpty(dir: string, signal?: AbortSignal): Promise<void> {
+export function whenCgroupEmpty(
+  dir: string,
+  signal?: AbortSignal,
+  options: { readonly ref?: boolean } = {},
+): Promise<void> {
   return new Promise((resolve) => {
     let watcher: ReturnType<typeof watch> | undefined;
     const done = (): void => {
@@ -128,6 +133,7 @@ export function whenCgroupEmpty(dir: string, signal?: AbortSignal): Promise<void
         if (!cgroupPopulated(dir)) done();
       });
       watcher.on('error', done);
+      if (options.ref === false) watcher.unref();
     } catch {
       done();
       return;

@@ -12,7 +12,7 @@ export { cgroup2Mount, harnessCgroupRoot } from './cgroup.js';
 export { FileFollower } from './file-follower.js';
 export type { FileFollowerOptions } from './file-follower.js';
 export { LocalLauncher } from './launcher.js';
-export type { CgroupMode, LaunchOptions, LocalLauncherOptions, RunResult } from './launcher.js';
+export type { CgroupMode, LaunchOptions, LocalLauncherOptions, RunOptions, RunResult } from './launcher.js';
 export { DEFAULT_MAX_LINE_LENGTH, LineSplitter } from './line-splitter.js';
 export type { SplitLine } from './line-splitter.js';
 export { isRunning, readProcStat } from './proc.js';

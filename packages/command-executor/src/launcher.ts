@@ -1,13 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { execa, type Options } from 'execa';
-import { cgroupWrapper, createCgroup, harnessCgroupRoot, joinCgroup, removeCgroup } from './cgroup.js';
+import {
+  cgroupWrapper,
+  createCgroup,
+  harnessCgroupRoot,
+  joinCgroup,
+  removeCgroup,
+  whenCgroupEmpty,
+} from './cgroup.js';
 import type { Command } from './command.js';
 import { CommandError } from './errors.js';
 import type { ExitStatus, ProcessEvent } from './events.js';
-import { FileFollower } from './file-follower.js';
-import { DEFAULT_MAX_LINE_LENGTH, LineSplitter } from './line-splitter.js';
+import { DEFAULT_MAX_LINE_LENGTH } from './line-splitter.js';
+import {
+  closeLogFiles,
+  followLogFiles,
+  type OpenLogFiles,
+  openLogFiles,
+  pipeLines,
+} from './output-sources.js';
 import { readProcStat } from './proc.js';
 import { type LogFiles, ProcessHandle } from './process-handle.js';
 import { checkCwd, resolveProgram } from './resolve-program.js';
@@ -49,6 +60,8 @@ export interface RunResult extends ExitStatus {
 
 /** Grace after the main process exits for its pipes to close (grandchildren may hold them). */
 const PIPE_GRACE_MS = 25;
+/** Longest the exit event waits for pipes that keep getting data after the main process exited. */
+const PIPE_GRACE_MAX_MS = 1000;
 
 /**
  * Starts local processes. Each runs in its own process group and, when cgroup v2 is writable,
@@ -81,15 +94,20 @@ export class LocalLauncher {
     command: Command,
     options: LaunchOptions = {},
   ): Promise<[SharedEventStream<ProcessEvent>, ProcessHandle]> {
+    const { events, handle } = await this.#start(command, options);
+    return [events, handle];
+  }
+
+  async #start(command: Command, options: LaunchOptions): Promise<Started> {
     const cwd = command.cwd ?? process.cwd();
     if (command.cwd !== undefined) checkCwd(command.program, cwd);
     const env: Record<string, string | undefined> = command.inheritEnv
       ? { ...process.env, ...command.env }
       : { ...command.env };
     const file = resolveProgram(command.program, env.PATH, cwd);
-    const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
-
-    const mode = options.cgroup ?? 'auto';
+    const { maxLine, mode } = checkLaunchOptions(options);
+    // Made before anything runs: bad stream options are refused with nothing left behind.
+    const events = new SharedEventStream<ProcessEvent>(options.events);
     if (mode === 'required' && this.#cgroupRoot === undefined) {
       throw new CommandError(
         'SPAWN_FAILED',
@@ -99,15 +117,22 @@ export class LocalLauncher {
         },
       );
     }
-    const cgroup =
-      mode !== 'off' && this.#cgroupRoot !== undefined
-        ? createCgroup(this.#cgroupRoot, cgroupName(options.name ?? command.program, ++this.#counter))
-        : undefined;
-    const argv =
-      cgroup === undefined ? [file, ...command.args] : cgroupWrapper(cgroup, [file, ...command.args]);
-
     let fds: OpenLogFiles | undefined;
     if (options.logFiles !== undefined) fds = openLogFiles(command.program, options.logFiles);
+    let cgroup: string | undefined;
+    try {
+      if (mode !== 'off' && this.#cgroupRoot !== undefined) {
+        cgroup = createCgroup(this.#cgroupRoot, cgroupName(options.name ?? command.program, ++this.#counter));
+      }
+    } catch (e) {
+      if (fds !== undefined) closeLogFiles(fds);
+      throw new CommandError('SPAWN_FAILED', `cannot make a cgroup for ${command.program}: ${String(e)}`, {
+        program: command.program,
+        cause: e,
+      });
+    }
+    const argv =
+      cgroup === undefined ? [file, ...command.args] : cgroupWrapper(cgroup, [file, ...command.args]);
 
     const execaOptions = {
       cwd,
@@ -134,10 +159,7 @@ export class LocalLauncher {
       if (cgroup !== undefined) removeCgroup(cgroup);
       throw spawnError(command.program, e);
     } finally {
-      if (fds !== undefined) {
-        closeSync(fds.out);
-        if (fds.err !== fds.out) closeSync(fds.err);
-      }
+      if (fds !== undefined) closeLogFiles(fds);
     }
     const pid = child.pid as number;
     // Listen for the end at once: the process may exit while the followers are being set up.
@@ -148,7 +170,6 @@ export class LocalLauncher {
     // true already when launch() resolves (the wrapper may not have run yet).
     if (cgroup !== undefined) joinCgroup(cgroup, pid);
     const startTime = readProcStat(pid)?.startTime ?? 0;
-    const events = new SharedEventStream<ProcessEvent>(options.events);
     events.push({ type: 'started', time: Date.now(), pid });
 
     let exitResolve!: (s: ExitStatus) => void;
@@ -161,19 +182,40 @@ export class LocalLauncher {
       exitSeen = true;
       events.push({ type: 'exit', time: Date.now(), code: status.code, signal: status.signal });
       exitResolve(status);
+      // Nothing is left to control once the tree is empty: its cgroup goes then, even if nobody
+      // calls stop() or release(). The watch does not keep this process alive.
+      if (cgroup !== undefined) {
+        const dir = cgroup;
+        void whenCgroupEmpty(dir, undefined, { ref: false }).then(() => removeCgroup(dir));
+      }
     };
 
     let offsets: () => { stdout: number; stderr: number } | undefined = () => undefined;
     let detach = async (): Promise<void> => events.close();
+    let closeOutput = (): void => undefined;
     if (options.logFiles === undefined) {
+      const activity = { last: 0 };
       const closed = Promise.all([
-        pipeLines(child.stdout, 'stdout', events, maxLine),
-        pipeLines(child.stderr, 'stderr', events, maxLine),
+        pipeLines(child.stdout, 'stdout', events, maxLine, activity),
+        pipeLines(child.stderr, 'stderr', events, maxLine, activity),
       ]);
+      closeOutput = () => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      };
       void ended.then(({ code, signal }) => {
-        // Lines still in the pipes come before the exit event; a grandchild that keeps the pipes
-        // open does not hold the exit back for more than the grace (its lines follow the exit).
-        const grace = setTimeout(() => emitExit({ code, signal }), PIPE_GRACE_MS);
+        // Lines still in the pipes come before the exit event. A grandchild that keeps the pipes
+        // open does not hold the exit back: once they have been quiet for PIPE_GRACE_MS (or at
+        // most PIPE_GRACE_MAX_MS after the exit) it is given, and the grandchild's lines follow.
+        const exitAt = Date.now();
+        let grace: NodeJS.Timeout | undefined;
+        const check = (): void => {
+          const now = Date.now();
+          const quietFor = now - Math.max(activity.last, exitAt);
+          if (quietFor >= PIPE_GRACE_MS || now - exitAt >= PIPE_GRACE_MAX_MS) emitExit({ code, signal });
+          else grace = setTimeout(check, PIPE_GRACE_MS - quietFor);
+        };
+        grace = setTimeout(check, PIPE_GRACE_MS);
         void closed.then(() => {
           clearTimeout(grace);
           emitExit({ code, signal });
@@ -206,38 +248,102 @@ export class LocalLauncher {
       offsets,
       detach,
     });
-    return [events, handle];
+    return { events, handle, closeOutput };
   }
 
   /**
    * Runs a command to its end and collects its output lines. With `timeout` (ms), the tree is
-   * stopped (SIGTERM, then SIGKILL after `killAfter`, default 1000 ms) when it runs too long.
+   * stopped (SIGTERM, then SIGKILL after `killAfter`, default 1000 ms) when it runs too long;
+   * `signal` stops it the same way when aborted. Once the main process has exited, whatever it
+   * left running is killed: nothing a run started outlives it, and a grandchild that keeps the
+   * pipes open does not keep the run waiting.
+   *
+   * @example
+   * const r = await new LocalLauncher().run(Command.of('git', 'status'), { timeout: 10_000 });
+   * if (r.code !== 0) console.error(r.stderr.join('\n'));
    */
-  async run(
-    command: Command,
-    options: LaunchOptions & { timeout?: number; killAfter?: number } = {},
-  ): Promise<RunResult> {
-    const [events, handle] = await this.launch(command, options);
+  async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
+    const { timeout, killAfter, signal } = options;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
+      throw new CommandError(
+        'INVALID_OPTION',
+        `run timeout must be milliseconds ≥ 0, got ${String(timeout)}`,
+      );
+    }
+    if (killAfter !== undefined && !(Number.isFinite(killAfter) && killAfter >= 0)) {
+      throw new CommandError(
+        'INVALID_OPTION',
+        `run killAfter must be milliseconds ≥ 0, got ${String(killAfter)}`,
+      );
+    }
+    const { events, handle, closeOutput } = await this.#start(command, options);
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const reader = events.subscribe({ replay: Number.MAX_SAFE_INTEGER });
+    const reader = events.subscribe({ replay: 'all' });
     let timedOut = false;
+    const stop = (): void => void handle.stop({ timeout: killAfter ?? 1000 });
     const timer =
-      options.timeout === undefined
+      timeout === undefined
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            void handle.stop({ timeout: options.killAfter ?? 1000 });
-          }, options.timeout);
-    for await (const e of reader) {
-      if (e.type === 'stdout') stdout.push(e.line);
-      else if (e.type === 'stderr') stderr.push(e.line);
+            stop();
+          }, timeout);
+    signal?.addEventListener('abort', stop, { once: true });
+    if (signal?.aborted) stop();
+    try {
+      for await (const e of reader) {
+        if (e.type === 'stdout') stdout.push(e.line);
+        else if (e.type === 'stderr') stderr.push(e.line);
+        else if (e.type === 'exit') break;
+      }
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
     }
-    clearTimeout(timer);
     const status = await handle.wait();
     await handle.stop({ timeout: 0 }); // nothing it started outlives a run
+    closeOutput(); // a setsid grandchild (without cgroup) may still hold the pipes: let go of them
     return { ...status, stdout, stderr, timedOut };
   }
+}
+
+/** Options of {@link LocalLauncher.run}. */
+export interface RunOptions extends LaunchOptions {
+  /** Milliseconds after which the tree is stopped and `timedOut` is true. */
+  readonly timeout?: number;
+  /** Milliseconds between SIGTERM and SIGKILL when the timeout or the signal stops it (default 1000). */
+  readonly killAfter?: number;
+  /** Stops the tree when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+interface Started {
+  readonly events: SharedEventStream<ProcessEvent>;
+  readonly handle: ProcessHandle;
+  /** Lets go of the output pipes (pipe mode), even if a process still holds their other end. */
+  readonly closeOutput: () => void;
+}
+
+const CGROUP_MODES: readonly string[] = ['auto', 'off', 'required'];
+
+/** Checks the launch options before anything runs; bad values are refused, quoted. */
+function checkLaunchOptions(options: LaunchOptions): { maxLine: number; mode: CgroupMode } {
+  const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  if (!Number.isInteger(maxLine) || maxLine < 4) {
+    throw new CommandError(
+      'INVALID_OPTION',
+      `maxLineLength must be a whole number ≥ 4, got ${JSON.stringify(options.maxLineLength)}`,
+    );
+  }
+  const mode = options.cgroup ?? 'auto';
+  if (!CGROUP_MODES.includes(mode)) {
+    throw new CommandError(
+      'INVALID_OPTION',
+      `cgroup must be one of ${CGROUP_MODES.join(', ')}, got ${JSON.stringify(options.cgroup)}`,
+    );
+  }
+  return { maxLine, mode };
 }
 
 function cgroupName(label: string, n: number): string {
@@ -247,91 +353,6 @@ function cgroupName(label: string, n: number): string {
       .replace(/[^A-Za-z0-9_.-]/g, '_')
       .slice(0, 40) || 'proc';
   return `${safe}-${process.pid}-${n}-${randomBytes(3).toString('hex')}`;
-}
-
-interface OpenLogFiles {
-  readonly out: number;
-  readonly err: number;
-  /** Sizes when opened: followers start there, so no line written after spawn is missed. */
-  readonly outStart: number;
-  readonly errStart: number;
-}
-
-function openLogFiles(program: string, logFiles: LogFiles): OpenLogFiles {
-  const open = (path: string): number => {
-    try {
-      return openSync(path, 'a', 0o640);
-    } catch (e) {
-      throw new CommandError(
-        'LOG_FILE',
-        `cannot open log file ${path} for ${program}: ${(e as Error).message}`,
-        {
-          program,
-          cause: e,
-        },
-      );
-    }
-  };
-  const out = open(logFiles.stdout);
-  const outStart = fstatSync(out).size;
-  if (logFiles.stderr === undefined || logFiles.stderr === logFiles.stdout) {
-    return { out, err: out, outStart, errStart: outStart };
-  }
-  try {
-    const err = open(logFiles.stderr);
-    return { out, err, outStart, errStart: fstatSync(err).size };
-  } catch (e) {
-    closeSync(out);
-    throw e;
-  }
-}
-
-async function followLogFiles(
-  logFiles: LogFiles,
-  start: OpenLogFiles,
-  events: SharedEventStream<ProcessEvent>,
-  maxLineLength: number,
-): Promise<[FileFollower, ...FileFollower[]]> {
-  const onLine = (e: ProcessEvent): void => events.push(e);
-  const out = new FileFollower(logFiles.stdout, {
-    stream: 'stdout',
-    from: start.outStart,
-    maxLineLength,
-    onLine,
-  });
-  await out.start();
-  if (logFiles.stderr === undefined || logFiles.stderr === logFiles.stdout) return [out];
-  const err = new FileFollower(logFiles.stderr, {
-    stream: 'stderr',
-    from: start.errStart,
-    maxLineLength,
-    onLine,
-  });
-  await err.start();
-  return [out, err];
-}
-
-function pipeLines(
-  stream: Readable | null,
-  type: 'stdout' | 'stderr',
-  events: SharedEventStream<ProcessEvent>,
-  maxLineLength: number,
-): Promise<void> {
-  if (stream === null) return Promise.resolve();
-  const splitter = new LineSplitter(maxLineLength);
-  const give = (lines: ReturnType<LineSplitter['push']>): void => {
-    const time = Date.now();
-    for (const l of lines) {
-      events.push(l.partial ? { type, time, line: l.line, partial: true } : { type, time, line: l.line });
-    }
-  };
-  stream.on('data', (chunk: Buffer) => give(splitter.push(chunk)));
-  return new Promise((resolve) => {
-    stream.once('close', () => {
-      give(splitter.flush());
-      resolve();
-    });
-  });
 }
 
 function spawnError(program: string, e: unknown): CommandError {

@@ -1,17 +1,26 @@
+import { CommandError } from './errors.js';
 import type { LaggedEvent } from './events.js';
+
+/** Default number of past events a stream keeps for late readers. */
+export const DEFAULT_HISTORY = 1000;
+/** Default number of events one reader may have waiting before it lags. */
+export const DEFAULT_BUFFER_SIZE = 65_536;
 
 /** Options of {@link SharedEventStream}. */
 export interface SharedEventStreamOptions {
-  /** Events kept for late readers that ask for the last N (default 1000). */
+  /** Events kept for late readers that ask for the last N (default {@link DEFAULT_HISTORY}, 1000). */
   readonly history?: number;
-  /** Events a reader may have waiting before the oldest are dropped for it (default 65536). */
+  /** Events a reader may have waiting before the oldest are dropped for it (default 65 536). */
   readonly bufferSize?: number;
 }
 
 /** Options of {@link SharedEventStream.subscribe}. */
 export interface SubscribeOptions {
-  /** Deliver first up to this many past events still in the history (default 0). */
-  readonly replay?: number;
+  /**
+   * Deliver first up to this many past events still in the history (default 0); `'all'` gives
+   * every event the history still holds (all of them while fewer than `history` were pushed).
+   */
+  readonly replay?: number | 'all';
   /** This reader's bound, overriding the stream's `bufferSize`. */
   readonly bufferSize?: number;
   /** Ends the reader when aborted. */
@@ -34,7 +43,7 @@ export class EventReader<T> implements AsyncIterableIterator<T | LaggedEvent> {
   #done = false;
   #waiter: Waiter<T | LaggedEvent> | undefined;
   readonly #bound: number;
-  readonly #detach: () => void;
+  #detach: () => void;
 
   /** @internal */
   constructor(bound: number, initial: readonly T[], detach: () => void) {
@@ -68,6 +77,15 @@ export class EventReader<T> implements AsyncIterableIterator<T | LaggedEvent> {
     }
   }
 
+  /** @internal The stream calls this when the reader ends, to let go of what it listens to. */
+  onEnd(cleanup: () => void): void {
+    const detach = this.#detach;
+    this.#detach = () => {
+      detach();
+      cleanup();
+    };
+  }
+
   /** @internal Called by the stream when it closes: the reader ends after what it has. */
   finish(): void {
     if (this.#done) return;
@@ -75,8 +93,16 @@ export class EventReader<T> implements AsyncIterableIterator<T | LaggedEvent> {
     const w = this.#waiter;
     if (w !== undefined && this.pending === 0 && this.#dropped === 0) {
       this.#waiter = undefined;
+      this.#release();
       w.resolve({ value: undefined, done: true });
     }
+  }
+
+  /** Detaches from the stream and drops listeners, once, when the reader has ended. */
+  #release(): void {
+    const detach = this.#detach;
+    this.#detach = () => undefined;
+    detach();
   }
 
   next(): Promise<IteratorResult<T | LaggedEvent>> {
@@ -94,7 +120,10 @@ export class EventReader<T> implements AsyncIterableIterator<T | LaggedEvent> {
       }
       return Promise.resolve({ value, done: false });
     }
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    if (this.#done) {
+      this.#release();
+      return Promise.resolve({ value: undefined, done: true });
+    }
     if (this.#waiter !== undefined)
       return Promise.reject(new Error('EventReader.next() called concurrently'));
     return new Promise((resolve) => {
@@ -107,7 +136,7 @@ export class EventReader<T> implements AsyncIterableIterator<T | LaggedEvent> {
     this.#queue = [];
     this.#head = 0;
     this.#dropped = 0;
-    this.#detach();
+    this.#release();
     this.finish();
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -138,16 +167,15 @@ export class SharedEventStream<T> implements AsyncIterable<T | LaggedEvent> {
   #closed = false;
 
   constructor(options: SharedEventStreamOptions = {}) {
-    const history = options.history ?? 1000;
-    const bufferSize = options.bufferSize ?? 65536;
+    const history = options.history ?? DEFAULT_HISTORY;
+    const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
     if (!Number.isInteger(history) || history < 0) {
-      throw new RangeError(`history must be a whole number ≥ 0, got ${JSON.stringify(options.history)}`);
-    }
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-      throw new RangeError(
-        `bufferSize must be a whole number ≥ 1, got ${JSON.stringify(options.bufferSize)}`,
+      throw new CommandError(
+        'INVALID_OPTION',
+        `history must be a whole number ≥ 0, got ${JSON.stringify(options.history)}`,
       );
     }
+    checkBufferSize(bufferSize);
     this.#historySize = history;
     this.#bufferSize = bufferSize;
   }
@@ -181,20 +209,23 @@ export class SharedEventStream<T> implements AsyncIterable<T | LaggedEvent> {
   }
 
   /** The last `n` events (at most the history size). */
-  recent(n: number = this.#historySize): T[] {
-    const k = Math.min(n, this.#historySize);
+  recent(n: number | 'all' = this.#historySize): T[] {
+    const k = n === 'all' ? this.#historySize : Math.min(n, this.#historySize);
     return k <= 0 ? [] : this.#history.slice(-k);
   }
 
   /** A new reader, starting with the last `replay` events if asked. */
   subscribe(options: SubscribeOptions = {}): EventReader<T> {
     const bound = options.bufferSize ?? this.#bufferSize;
-    if (!Number.isInteger(bound) || bound < 1) {
-      throw new RangeError(
-        `bufferSize must be a whole number ≥ 1, got ${JSON.stringify(options.bufferSize)}`,
+    checkBufferSize(bound);
+    const replay = options.replay ?? 0;
+    if (replay !== 'all' && !(Number.isInteger(replay) && replay >= 0)) {
+      throw new CommandError(
+        'INVALID_OPTION',
+        `replay must be a whole number ≥ 0 or 'all', got ${JSON.stringify(options.replay)}`,
       );
     }
-    const reader: EventReader<T> = new EventReader<T>(bound, this.recent(options.replay ?? 0), () =>
+    const reader: EventReader<T> = new EventReader<T>(bound, this.recent(replay), () =>
       this.#readers.delete(reader),
     );
     if (this.#closed) {
@@ -204,13 +235,26 @@ export class SharedEventStream<T> implements AsyncIterable<T | LaggedEvent> {
     this.#readers.add(reader);
     const { signal } = options;
     if (signal !== undefined) {
-      if (signal.aborted) void reader.return();
-      else signal.addEventListener('abort', () => void reader.return(), { once: true });
+      const stop = (): void => void reader.return();
+      if (signal.aborted) stop();
+      else {
+        signal.addEventListener('abort', stop, { once: true });
+        reader.onEnd(() => signal.removeEventListener('abort', stop));
+      }
     }
     return reader;
   }
 
   [Symbol.asyncIterator](): EventReader<T> {
     return this.subscribe();
+  }
+}
+
+function checkBufferSize(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CommandError(
+      'INVALID_OPTION',
+      `bufferSize must be a whole number ≥ 1, got ${JSON.stringify(n)}`,
+    );
   }
 }
