@@ -112,6 +112,18 @@ export function removeCgroup(dir: string): void {
 }
 
 /**
+ * Removes the cgroup now if it is empty, else as soon as it empties (an inotify watch that
+ * does not keep the Node process alive): zombies that PID 1 has yet to reap keep it busy.
+ */
+export function removeCgroupWhenEmpty(dir: string): void {
+  if (!cgroupPopulated(dir)) {
+    removeCgroup(dir);
+    return;
+  }
+  void whenCgroupEmpty(dir, undefined, { ref: false }).then(() => removeCgroup(dir));
+}
+
+/**
  * Resolves when the cgroup has no process left: an inotify watch on `cgroup.events`,
  * with the current state read after the watch is set so no transition is missed. With
  * `ref: false` the watch does not keep the Node process alive.

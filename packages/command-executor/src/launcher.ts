@@ -6,7 +6,7 @@ import {
   harnessCgroupRoot,
   joinCgroup,
   removeCgroup,
-  whenCgroupEmpty,
+  removeCgroupWhenEmpty,
 } from './cgroup.js';
 import type { Command } from './command.js';
 import { CommandError } from './errors.js';
@@ -46,8 +46,11 @@ export interface LaunchOptions {
 
 /** Options of {@link LocalLauncher}. */
 export interface LocalLauncherOptions {
-  /** Folder in which to make cgroups; default `<cgroup2 mount>/harness` when writable. */
-  readonly cgroupRoot?: string;
+  /**
+   * Folder in which to make cgroups; default `<cgroup2 mount>/harness` when writable. `null`:
+   * never use cgroups (process groups only).
+   */
+  readonly cgroupRoot?: string | null;
 }
 
 /** What {@link LocalLauncher.run} returns. */
@@ -78,7 +81,7 @@ export class LocalLauncher {
   #counter = 0;
 
   constructor(options: LocalLauncherOptions = {}) {
-    this.#cgroupRoot = options.cgroupRoot ?? harnessCgroupRoot();
+    this.#cgroupRoot = options.cgroupRoot === null ? undefined : (options.cgroupRoot ?? harnessCgroupRoot());
   }
 
   /** Whether launched trees get a cgroup (cgroup v2 writable here). */
@@ -184,10 +187,7 @@ export class LocalLauncher {
       exitResolve(status);
       // Nothing is left to control once the tree is empty: its cgroup goes then, even if nobody
       // calls stop() or release(). The watch does not keep this process alive.
-      if (cgroup !== undefined) {
-        const dir = cgroup;
-        void whenCgroupEmpty(dir, undefined, { ref: false }).then(() => removeCgroup(dir));
-      }
+      if (cgroup !== undefined) removeCgroupWhenEmpty(cgroup);
     };
 
     let offsets: () => { stdout: number; stderr: number } | undefined = () => undefined;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { removeCgroup } from './cgroup.js';
+import { removeCgroupWhenEmpty } from './cgroup.js';
 import type { Command } from './command.js';
 import { CommandError } from './errors.js';
 import type { ExitStatus, ProcessEvent } from './events.js';
@@ -129,18 +129,21 @@ export class ProcessHandle {
     return treeMembers(this.tree);
   }
 
-  /** Writes to the process's stdin (the command needs `stdin: 'pipe'`), honouring backpressure. */
+  /**
+   * Writes to the process's stdin (the command needs `stdin: 'pipe'`). Resolves once the data is
+   * handed to the pipe, so awaiting each write honours backpressure; rejects with `STDIN_CLOSED`
+   * when stdin was ended or the process closed its end.
+   */
   write(data: string | Uint8Array): Promise<void> {
     const stdin = this.#writableStdin();
-    return new Promise((resolve, reject) => {
-      const ok = stdin.write(data, (err) => {
-        if (err)
-          reject(
-            new CommandError('STDIN_CLOSED', `stdin of ${this.command.program} is closed`, { cause: err }),
-          );
+    const closed = (cause?: unknown): CommandError =>
+      new CommandError('STDIN_CLOSED', `stdin of ${this.command.program} is closed`, {
+        program: this.command.program,
+        cause,
       });
-      if (ok) resolve();
-      else stdin.once('drain', resolve);
+    if (stdin.writableEnded || stdin.destroyed) return Promise.reject(closed());
+    return new Promise((resolve, reject) => {
+      stdin.write(data, (err) => (err ? reject(closed(err)) : resolve()));
     });
   }
 
@@ -162,10 +165,11 @@ export class ProcessHandle {
   }
 
   /**
-   * Removes the tree's cgroup once every process of it is gone (`stop()` does this itself).
-   * Call it after a process ended on its own and you will not stop it.
+   * Removes the tree's cgroup once every process of it is gone (`stop()` does this, and so does
+   * the launcher when the main process has exited and the tree empties). A cgroup that still
+   * holds zombies waiting for PID 1 goes as soon as they are reaped.
    */
   release(): void {
-    if (this.cgroup !== undefined && treeGone(this.tree)) removeCgroup(this.cgroup);
+    if (this.cgroup !== undefined && treeGone(this.tree)) removeCgroupWhenEmpty(this.cgroup);
   }
 }

@@ -36,9 +36,13 @@ export function treeMembers(tree: ProcessTree): ProcStat[] {
   return processGroupMembers(tree.pgid);
 }
 
-/** Whether no process of the tree is left (zombies count as gone). */
+/**
+ * Whether no process of the tree is left (zombies count as gone). A cgroup stays `populated`
+ * while a zombie of it waits to be reaped — for an orphan, until PID 1 gets to it, which can
+ * take seconds — so a populated cgroup whose `cgroup.procs` lists no live process is gone too.
+ */
 export function treeGone(tree: ProcessTree): boolean {
-  if (tree.cgroup !== undefined) return !cgroupPopulated(tree.cgroup);
+  if (tree.cgroup !== undefined) return !cgroupPopulated(tree.cgroup) || treeMembers(tree).length === 0;
   return processGroupMembers(tree.pgid).length === 0;
 }
 
@@ -55,13 +59,22 @@ export function killTree(tree: ProcessTree): void {
 }
 
 /**
- * Resolves when no process of the tree is left. With a cgroup this is an inotify event;
- * without one it checks the process group with a back-off from 1 ms to 50 ms (there is no
- * event for processes that are not our children).
+ * Resolves when no process of the tree is left. With a cgroup, the cgroup emptying is an
+ * inotify event; but orphans that exited stay zombies in it until PID 1 reaps them, with no
+ * event, so the live members are also checked with a back-off from 1 ms to 50 ms — the only
+ * way without a cgroup (there is no exit event for processes that are not our children).
  */
 export function whenTreeGone(tree: ProcessTree, signal?: AbortSignal): Promise<void> {
-  if (tree.cgroup !== undefined) return whenCgroupEmpty(tree.cgroup, signal);
-  return pollUntilGone(tree, signal);
+  if (tree.cgroup === undefined) return pollUntilGone(tree, signal);
+  const both = new AbortController();
+  const stop = (): void => both.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  return Promise.race([whenCgroupEmpty(tree.cgroup, both.signal), pollUntilGone(tree, both.signal)]).then(
+    () => {
+      signal?.removeEventListener('abort', stop);
+      both.abort();
+    },
+  );
 }
 
 /** Checks with a back-off from 1 ms to 50 ms until no process of the tree is left. */
@@ -113,9 +126,9 @@ export async function stopTree(tree: ProcessTree, options: StopOptions = {}): Pr
   try {
     const first = await Promise.race([gone.then(() => 'gone' as const), deadline]);
     if (first === 'gone') return { killed: false };
+    clearInterval(progress); // what is left now is killed: no more reports of a dying tree
     killTree(tree);
-    // SIGKILL cannot be caught: the end is imminent, and a check loop backs up the event.
-    await Promise.race([gone, pollUntilGone(tree, abort.signal)]);
+    await gone;
     return { killed: true };
   } finally {
     clearTimeout(timer);

@@ -85,6 +85,8 @@ describe('LocalLauncher.launch: stop() ends the whole tree', { timeout: 20_000 }
     const [events, handle] = await launcher.launch(Command.shell(script), { name: LABEL });
     const [ready] = linesOf(await readUntil(events.subscribe({ replay: 'all' }), (e) => e.type === 'stdout'));
     const sleeper = Number(ready?.split(' ')[1]);
+    // `$!` is known once forked, before exec: wait until it is sleep itself (no event for that).
+    assert.ok(await eventually(() => readProcStat(sleeper)?.comm === 'sleep'), 'the sleeper runs');
     assert.ok(sleeper > 0, String(ready));
 
     const started = Date.now();
@@ -100,6 +102,8 @@ describe('LocalLauncher.launch: stop() ends the whole tree', { timeout: 20_000 }
     const [events, handle] = await launcher.launch(Command.shell(script), { name: LABEL });
     const [ready] = linesOf(await readUntil(events.subscribe({ replay: 'all' }), (e) => e.type === 'stdout'));
     const sleeper = Number(ready?.split(' ')[1]);
+    // `$!` is known once forked, before exec: wait until it is sleep itself (no event for that).
+    assert.ok(await eventually(() => readProcStat(sleeper)?.comm === 'sleep'), 'the sleeper runs');
     const reports: (readonly ProcStat[])[] = [];
     await handle.stop({ timeout: 500, progressInterval: 50, onWaiting: (w) => reports.push(w) });
     assert.ok(reports.length >= 2, `${reports.length} reports`);
@@ -275,7 +279,9 @@ describe('LocalLauncher.run', { timeout: 20_000 }, () => {
 });
 
 describe('LocalLauncher: no cgroup left behind', () => {
-  it('every cgroup made by the tests above has been removed', () => {
+  it('every cgroup made by the tests above has been removed', async () => {
+    // Orphans' zombies keep a cgroup busy until PID 1 reaps them (lazily, ~2 s): no event for that.
+    await eventually(() => cgroupsNamed(LABEL).length === 0, 6000);
     assert.deepEqual(cgroupsNamed(LABEL), []);
   });
 });
