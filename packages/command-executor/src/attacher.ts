@@ -1,4 +1,4 @@
-import { whenCgroupEmpty } from './cgroup.js';
+import { removeCgroupWhenEmpty, whenCgroupEmpty } from './cgroup.js';
 import { CommandError } from './errors.js';
 import type { ExitStatus, ProcessEvent } from './events.js';
 import { FileFollower } from './file-follower.js';
@@ -40,6 +40,7 @@ export class AttachedHandle {
   readonly events: SharedEventStream<ProcessEvent>;
   readonly #followers: FileFollower[];
   readonly #exited: Promise<ExitStatus>;
+  readonly #watching: AbortController;
   #gone = false;
 
   /** @internal */
@@ -47,6 +48,7 @@ export class AttachedHandle {
     options: AttachOptions;
     events: SharedEventStream<ProcessEvent>;
     followers: FileFollower[];
+    watching: AbortController;
     exited: (handle: AttachedHandle) => Promise<ExitStatus>;
   }) {
     const o = init.options;
@@ -57,10 +59,12 @@ export class AttachedHandle {
     this.logFiles = o.logFiles;
     this.events = init.events;
     this.#followers = init.followers;
+    this.#watching = init.watching;
     this.#exited = init.exited(this).then((s) => {
       this.#gone = true;
       return s;
     });
+    this.#exited.catch(() => undefined); // rejected only by detach(); wait() reports it
   }
 
   get tree(): ProcessTree {
@@ -72,7 +76,10 @@ export class AttachedHandle {
     return !this.#gone && isRunning(this.pid, this.startTime) ? 'running' : 'exited';
   }
 
-  /** Resolves when the process has ended (its code is unknown: null). */
+  /**
+   * Resolves when the process has ended (its code is unknown: null). Rejects with `DETACHED`
+   * when {@link detach} was called first: nobody watches the process any more.
+   */
   wait(): Promise<ExitStatus> {
     return this.#exited;
   }
@@ -88,16 +95,23 @@ export class AttachedHandle {
     return treeMembers(this.tree);
   }
 
-  /** Stops the whole tree (signal, deadline, SIGKILL) and resolves when it is gone. */
+  /**
+   * Stops the whole tree (signal, deadline, SIGKILL) and resolves when it is gone, its last log
+   * lines and the exit event given, and its cgroup removed.
+   */
   async stop(options: StopOptions = {}): Promise<{ killed: boolean }> {
-    if (this.status() === 'exited' && this.cgroup === undefined) return { killed: false };
-    const outcome = await stopTree(this.tree, options);
-    await this.#exited;
+    const outcome =
+      this.status() === 'exited' && this.cgroup === undefined
+        ? { killed: false }
+        : await stopTree(this.tree, options);
+    if (!this.#watching.signal.aborted) await this.#exited;
+    if (this.cgroup !== undefined) removeCgroupWhenEmpty(this.cgroup);
     return outcome;
   }
 
-  /** Stops following the log files; the process is left alone. */
+  /** Stops following the log files and watching the process, which is left alone. */
   async detach(): Promise<void> {
+    this.#watching.abort();
     await Promise.all(this.#followers.map((f) => f.close()));
     this.events.close();
   }
@@ -164,12 +178,17 @@ export class LocalAttacher {
         );
       }
     }
+    const watching = new AbortController();
     return new AttachedHandle({
       options,
       events,
       followers,
+      watching,
       exited: async (handle) => {
-        await whenGone(options, handle.cgroup);
+        await whenGone(options, handle.cgroup, watching.signal);
+        if (watching.signal.aborted) {
+          throw new CommandError('DETACHED', `detached from process ${options.pid}: its end is not watched`);
+        }
         await Promise.all(followers.map((f) => f.close({ final: true })));
         const status: ExitStatus = { code: null, signal: null };
         events.push({ type: 'exit', time: Date.now(), ...status });
@@ -185,7 +204,7 @@ export class LocalAttacher {
  * exit event (Node has no pidfd), so its /proc entry is checked every `pollInterval` ms; with a
  * cgroup the tree emptying also wakes it at once.
  */
-function whenGone(options: AttachOptions, cgroup: string | undefined): Promise<void> {
+function whenGone(options: AttachOptions, cgroup: string | undefined, detached: AbortSignal): Promise<void> {
   const interval = options.pollInterval ?? 100;
   return new Promise((resolve) => {
     const abort = new AbortController();
@@ -193,8 +212,10 @@ function whenGone(options: AttachOptions, cgroup: string | undefined): Promise<v
     const done = (): void => {
       clearTimeout(timer);
       abort.abort();
+      detached.removeEventListener('abort', done);
       resolve();
     };
+    detached.addEventListener('abort', done, { once: true });
     if (cgroup !== undefined)
       void whenCgroupEmpty(cgroup, abort.signal).then(() => !abort.signal.aborted && done());
     const check = (): void => {

@@ -14,6 +14,7 @@ export type CommandErrorCode =
   | 'PID_MISMATCH'
   | 'NOT_RUNNING'
   | 'STDIN_CLOSED'
+  | 'DETACHED'
   | 'LOG_FILE';
 
 /**

@@ -6,7 +6,12 @@ export type { ExitStatus, LaggedEvent, OutputEvent, ProcessEvent } from './event
 export { DockerLayer, LocalLayer, SshLayer, remoteShellLine, stack } from './layers.js';
 export type { DockerLayerOptions, Layer, LocalLayerOptions, SshLayerOptions } from './layers.js';
 export { shellJoin, shellQuote } from './quote.js';
-export { EventReader, SharedEventStream } from './shared-event-stream.js';
+export {
+  DEFAULT_BUFFER_SIZE,
+  DEFAULT_HISTORY,
+  EventReader,
+  SharedEventStream,
+} from './shared-event-stream.js';
 export type { SharedEventStreamOptions, SubscribeOptions } from './shared-event-stream.js';
 export { cgroup2Mount, harnessCgroupRoot } from './cgroup.js';
 export { FileFollower } from './file-follower.js';

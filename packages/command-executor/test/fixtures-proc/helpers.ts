@@ -63,7 +63,10 @@ export function cgroupsNamed(label: string): string[] {
 
 type Item = ProcessEvent | { type: 'lagged'; time: number; dropped: number };
 
-/** Reads until `until` says stop (the event that made it stop is included), or the reader ends. */
+/**
+ * Reads until `until` says stop (the event that made it stop is included) and leaves the reader
+ * open; throws if the reader ends first or after `timeoutMs`.
+ */
 export async function readUntil(
   reader: EventReader<ProcessEvent>,
   until: (e: Item) => boolean,
@@ -72,9 +75,10 @@ export async function readUntil(
   const out: Item[] = [];
   const timer = setTimeout(() => void reader.return(), timeoutMs);
   try {
-    for await (const e of reader) {
-      out.push(e);
-      if (until(e)) return out;
+    // next() by hand: a `return` out of `for await` would end the reader, and callers read on.
+    for (let r = await reader.next(); !r.done; r = await reader.next()) {
+      out.push(r.value);
+      if (until(r.value)) return out;
     }
   } finally {
     clearTimeout(timer);

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import {
+  Command,
+  CommandError,
+  FileFollower,
+  isRunning,
+  LocalAttacher,
+  LocalLauncher,
+  type LogFiles,
+  readProcStat,
+} from '../src/index.js';
+import {
+  alive,
+  cgroupsNamed,
+  eventually,
+  linesOf,
+  readUntil,
+  scratch,
+  uniqueName,
+} from './fixtures-proc/helpers.js';
+
+const LABEL = uniqueName('ceatt');
+const attacher = new LocalAttacher();
+
+interface Launched {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly cgroup: string | undefined;
+  readonly logFiles: Required<LogFiles>;
+}
+
+const commandError = (code: string) => (e: unknown) => {
+  assert.ok(e instanceof CommandError, String(e));
+  assert.equal(e.code, code, e.message);
+  return true;
+};
+
+describe('log files mode and LocalAttacher', { timeout: 30_000 }, () => {
+  it('launch() with logFiles gives lines as events with offsets, and exit', async (t) => {
+    const dir = scratch(t);
+    const logFiles = { stdout: join(dir, 'out.log'), stderr: join(dir, 'err.log') };
+    const [events, handle] = await new LocalLauncher().launch(
+      Command.shell('echo one; echo two >&2; printf "três"'),
+      { logFiles, name: LABEL },
+    );
+    const got = await readUntil(events.subscribe({ replay: 'all' }), (e) => e.type === 'exit');
+    assert.deepEqual(linesOf(got), ['one', 'três']);
+    assert.deepEqual(linesOf(got, 'stderr'), ['two']);
+    const offsets = got.flatMap((e) => (e.type === 'stdout' ? [e.offset] : []));
+    assert.deepEqual(offsets, [4, 4 + Buffer.byteLength('três')]);
+    assert.deepEqual(handle.logOffsets(), { stdout: 4 + Buffer.byteLength('três'), stderr: 4 });
+    assert.deepEqual(await handle.wait(), { code: 0, signal: null });
+  });
+
+  it('the service outlives its killed launcher, keeps logging, and is attached, followed and stopped', async (t) => {
+    const dir = scratch(t);
+    const fixture = join(import.meta.dirname, 'fixtures-proc', 'launch-logged.ts');
+    const launcherProc = spawn(process.execPath, ['--import', 'tsx', fixture, dir, LABEL], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [first] = (await once(createInterface({ input: launcherProc.stdout }), 'line')) as [string];
+    const svc = JSON.parse(first) as Launched;
+    t.after(() => {
+      if (alive([svc.pid]).length > 0) process.kill(-svc.pid, 'SIGKILL');
+    });
+
+    launcherProc.kill('SIGKILL');
+    await once(launcherProc, 'exit');
+    assert.equal(isRunning(svc.pid, svc.startTime), true, 'the service runs on without its launcher');
+    assert.ok(svc.cgroup?.includes(`/${LABEL}-`), String(svc.cgroup));
+
+    // Its log still grows: a follower from the current end sees new lines.
+    const size = statSync(svc.logFiles.stdout).size;
+    const seen: string[] = [];
+    let grown: () => void = () => undefined;
+    const growing = new Promise<void>((r) => {
+      grown = r;
+    });
+    const probe = new FileFollower(svc.logFiles.stdout, {
+      stream: 'stdout',
+      from: size,
+      onLine: (e) => {
+        seen.push(e.line);
+        if (seen.length >= 3) grown();
+      },
+    });
+    await probe.start();
+    await growing;
+    await probe.close();
+
+    // Attach, resuming from offsets: every line after them, exactly once, in order.
+    const offsets = { stdout: size, stderr: statSync(svc.logFiles.stderr).size };
+    const h = await attacher.attach({ ...svc, offsets });
+    assert.equal(h.status(), 'running');
+    const reader = h.events.subscribe({ replay: 'all' });
+    const before = await readUntil(reader, (e) => e.type === 'stdout' && linesOf([e]).length > 0);
+    const firstLine = linesOf(before)[0] as string;
+    assert.equal(firstLine, seen[0], 'it starts exactly at the offset');
+    assert.ok(
+      h.processes().some((p) => p.pid === svc.pid),
+      'its tree is known',
+    );
+
+    const stopped = h.stop({ timeout: 5000 });
+    const rest = await readUntil(reader, (e) => e.type === 'exit');
+    assert.deepEqual({ ...(await stopped) }, { killed: false });
+    const exit = rest.at(-1);
+    assert.deepEqual(exit?.type === 'exit' && [exit.code, exit.signal], [null, null], 'exit code unknown');
+    const lines = [firstLine, ...linesOf(rest)];
+    const n = Number(firstLine.split(' ')[1]);
+    assert.deepEqual(
+      lines,
+      lines.map((_, i) => `out ${n + i}`),
+      'in order, none lost or doubled',
+    );
+    assert.ok(lines.length >= 1);
+    assert.equal(h.status(), 'exited');
+    assert.deepEqual(await h.wait(), { code: null, signal: null });
+    const offsetsAfter = h.logOffsets();
+    assert.equal(offsetsAfter?.stdout, statSync(svc.logFiles.stdout).size, 'read to the end');
+    assert.deepEqual(alive([svc.pid]), []);
+    assert.ok(await eventually(() => cgroupsNamed(LABEL).length === 0, 6000), 'its cgroup is removed');
+  });
+
+  it('detach() stops following and leaves the process running', async (t) => {
+    const dir = scratch(t);
+    const logFiles = { stdout: join(dir, 'out.log') };
+    const [, handle] = await new LocalLauncher().launch(Command.of('sleep', '1000'), {
+      logFiles,
+      name: LABEL,
+    });
+    t.after(() => handle.kill());
+    const h = await attacher.attach({
+      pid: handle.pid,
+      startTime: handle.startTime,
+      logFiles,
+      pollInterval: 10,
+    });
+    const reader = h.events.subscribe();
+    await h.detach();
+    assert.deepEqual(await reader.next(), { value: undefined, done: true });
+    assert.equal(isRunning(handle.pid), true);
+    await assert.rejects(h.wait(), commandError('DETACHED'));
+    assert.equal(h.status(), 'running');
+  });
+
+  it('refuses a pid whose start time differs (PID_MISMATCH)', async () => {
+    const me = readProcStat(process.pid);
+    assert.ok(me !== undefined);
+    await assert.rejects(
+      attacher.attach({ pid: process.pid, startTime: me.startTime + 1 }),
+      commandError('PID_MISMATCH'),
+    );
+  });
+
+  it('refuses a dead pid (NOT_RUNNING)', async () => {
+    const child = spawn('true');
+    const pid = child.pid as number;
+    await once(child, 'exit');
+    assert.ok(await eventually(() => readProcStat(pid) === undefined), 'reaped');
+    await assert.rejects(attacher.attach({ pid, startTime: 1 }), commandError('NOT_RUNNING'));
+  });
+
+  it('LOG_FILE when the log file to follow is missing', async (t) => {
+    const dir = scratch(t);
+    const me = readProcStat(process.pid);
+    assert.ok(me !== undefined);
+    await assert.rejects(
+      attacher.attach({
+        pid: process.pid,
+        startTime: me.startTime,
+        logFiles: { stdout: join(dir, 'none.log') },
+      }),
+      commandError('LOG_FILE'),
+    );
+  });
+});
