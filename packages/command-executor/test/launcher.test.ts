@@ -61,8 +61,9 @@ describe('LocalLauncher.launch: stop() ends the whole tree', { timeout: 20_000 }
       await eventually(() => readProcStat(b)?.sid === b),
       'the setsid grandchild has its own session',
     );
-    t.after(() => {
+    t.after(async () => {
       if (alive([b]).length > 0) process.kill(b, 'SIGKILL');
+      await handle.kill(); // nothing left if an assertion failed before the stop
     });
     assert.equal(handle.cgroup, undefined);
     assert.deepEqual(
