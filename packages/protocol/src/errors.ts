@@ -1,0 +1,37 @@
+/** Error codes carried by error frames. */
+export type ProtocolErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'PROTOCOL_VERSION'
+  | 'MALFORMED_FRAME'
+  | 'FRAME_TOO_LARGE'
+  | 'UNKNOWN_METHOD'
+  | 'INVALID_PARAMS'
+  | 'DUPLICATE_ID'
+  | 'UNKNOWN_STACK'
+  | 'UNKNOWN_SERVICE'
+  | 'INVALID_SPEC'
+  | 'DEPENDENCY_CYCLE'
+  | 'START_FAILED'
+  | 'DAEMON_UNAVAILABLE'
+  | 'CONNECTION_CLOSED'
+  | 'TIMEOUT'
+  | 'INTERNAL';
+
+/**
+ * An error of the protocol, on either side: the daemon sends it as an error frame, the client
+ * raises it from one.
+ *
+ * @example
+ * throw new ProtocolError('UNKNOWN_METHOD', 'no method named "stak.up" (did you mean "stack.up"?)');
+ */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  readonly code: ProtocolErrorCode;
+  readonly data: unknown;
+
+  constructor(code: ProtocolErrorCode, message: string, options: { data?: unknown; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.data = options.data;
+  }
+}
