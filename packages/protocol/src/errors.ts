@@ -15,6 +15,7 @@ export type ProtocolErrorCode =
   | 'DAEMON_UNAVAILABLE'
   | 'CONNECTION_CLOSED'
   | 'TIMEOUT'
+  | 'CERTIFICATE_MISMATCH'
   | 'INTERNAL';
 
 /**

@@ -1,3 +1,16 @@
+export { HarnessClient } from './client.js';
+export type { ClientOptions, SubscribeOptions } from './client.js';
 export * from './errors.js';
+export { DEFAULT_QUEUE_LIMIT, isLagged } from './event-queue.js';
+export type { Lagged } from './event-queue.js';
 export * from './frames.js';
+export { ALL_METHODS, suggestMethod } from './method-names.js';
 export * from './methods.js';
+export { MAX_TAIL, validateParams } from './params.js';
+export { FrameError, parseClientFrame, parseServerFrame } from './parse-frames.js';
+export type { ParseOptions } from './parse-frames.js';
+export { daemonPaths, defaultHome } from './paths.js';
+export type { DaemonPaths } from './paths.js';
+export type { ParamProblem } from './shape.js';
+export { normalizeFingerprint } from './transport.js';
+export type { ClientEndpoint } from './transport.js';
