@@ -16,6 +16,7 @@ export type ProtocolErrorCode =
   | 'CONNECTION_CLOSED'
   | 'TIMEOUT'
   | 'CERTIFICATE_MISMATCH'
+  | 'LIMIT_EXCEEDED'
   | 'INTERNAL';
 
 /**

@@ -128,6 +128,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ProtocolErrorCode>([
   'CONNECTION_CLOSED',
   'TIMEOUT',
   'CERTIFICATE_MISMATCH',
+  'LIMIT_EXCEEDED',
   'INTERNAL',
 ]);
 
