@@ -178,10 +178,13 @@ export class Instance {
   #watchRotation(running: RunningInstance): void {
     const max = this.ctx.logs.limits.maxBytes;
     void (async () => {
-      for await (const e of running.events.subscribe({ bufferSize: 1024 })) {
-        if ((e.type === 'stdout' || e.type === 'stderr') && (e.offset ?? 0) >= max) {
-          this.ctx.logs.rotateIfNeeded(running.record().logFile, e.offset ?? 0);
-        }
+      // With the lines read before this reader existed (a burst at start would otherwise never
+      // rotate); a reader that lagged checks the file itself.
+      const reader = running.events.subscribe({ bufferSize: 1024, replay: Number.MAX_SAFE_INTEGER });
+      for await (const e of reader) {
+        const seen =
+          e.type === 'lagged' ? max : e.type === 'stdout' || e.type === 'stderr' ? (e.offset ?? 0) : 0;
+        if (seen >= max) this.ctx.logs.rotateIfNeeded(running.record().logFile, seen);
       }
     })();
   }

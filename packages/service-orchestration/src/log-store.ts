@@ -7,6 +7,7 @@ import {
   closeSync,
   fstatSync,
   renameSync,
+  statSync,
   truncateSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -58,6 +59,9 @@ export class LogStore {
    */
   rotateIfNeeded(file: string, size: number): boolean {
     if (size < this.limits.maxBytes) return false;
+    // `size` is what a reader saw, maybe before a rotation it has not caught up with: only the
+    // file's size now decides, or lines still queued would rotate the fresh file again.
+    if (!existsSync(file) || statSync(file).size < this.limits.maxBytes) return false;
     for (let i = this.limits.keep - 1; i >= 1; i--) {
       if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
     }

@@ -48,10 +48,17 @@ export async function* readLogs(
       ),
     ),
   );
+  // An abort closes the followers at once, even while the consumer is not pulling (a generator
+  // paused at a yield would otherwise never reach its finally).
+  let stopped: Promise<unknown> | undefined;
+  const stopAll = (): Promise<unknown> => {
+    stopped ??= Promise.all(stops.map((s) => s())).then(() => stream.close());
+    return stopped;
+  };
+  options.signal?.addEventListener('abort', () => void stopAll(), { once: true });
   try {
     for await (const e of reader) if ('line' in e) yield e;
   } finally {
-    await Promise.all(stops.map((s) => s()));
-    stream.close();
+    await stopAll();
   }
 }

@@ -29,8 +29,13 @@ export function uniqueStack(label: string): string {
   return `${label}-${process.pid}-${++stackCounter}`;
 }
 
+/** A scratch folder for a manager's state, removed by {@link openManager}'s clean-up. */
+export function stateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'svcorch-'));
+}
+
 /**
- * A manager on a scratch folder; after the test every stack it still runs is brought down, the
+ * A manager on a scratch folder (removed after the test); after the test every stack it still runs is brought down, the
  * manager closed, and any process left of its stacks SIGKILLed.
  */
 export async function openManager(
@@ -41,7 +46,7 @@ export async function openManager(
   const manager = await ServiceManager.open({ random: () => 0.5, ...options, stateDir: dir });
   t.after(async () => {
     await shutDown(manager);
-    if (options.stateDir === undefined) rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   });
   return manager;
 }

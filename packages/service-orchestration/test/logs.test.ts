@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { LogStore } from '../src/index.js';
+import {
+  openManager,
+  probe,
+  scratch,
+  shService,
+  stateDir,
+  stateOf,
+  uniqueStack,
+  waitForEvent,
+} from './helpers.js';
+
+describe('log files', () => {
+  it('gives the last N lines with tail', async (t) => {
+    const manager = await openManager(t);
+    const name = uniqueStack('tail');
+    await manager.up({
+      name,
+      services: [
+        shService(
+          'printer',
+          'for i in 1 2 3 4 5 6 7 8 9 10; do echo "line $i"; done; echo done; exec sleep 1000',
+        ),
+      ],
+    });
+    for await (const l of manager.logs(name, 'printer', { follow: true, tail: 100 }))
+      if (l.line === 'done') break;
+    const lines: string[] = [];
+    for await (const l of manager.logs(name, 'printer', { tail: 3 })) lines.push(l.line);
+    assert.deepEqual(lines, ['line 9', 'line 10', 'done']);
+    const all: string[] = [];
+    for await (const l of manager.logs(name, undefined)) all.push(l.line);
+    assert.equal(all.length, 11);
+  });
+
+  it('rotates a log file by size and the follower keeps going', async (t) => {
+    const dir = stateDir();
+    const manager = await openManager(t, { stateDir: dir, logLimits: { maxBytes: 2000, keep: 2 } });
+    const name = uniqueStack('rotate');
+    // On each SIGUSR1: the first time a burst of ~2.4 kB, later one line.
+    const script = [
+      'n=0',
+      `trap 'n=$((n+1)); if [ $n -eq 1 ]; then i=0; while [ $i -lt 280 ]; do i=$((i+1)); echo "line $i"; done; echo burst-done; else echo "after rotation $n"; fi' USR1`,
+      'echo ready',
+      'while :; do sleep 1000 & wait $!; done',
+    ].join('; ');
+    await manager.up({
+      name,
+      services: [shService('chatty', script, { readiness: probe({ kind: 'log', pattern: '^ready$' }) })],
+    });
+    const pid = stateOf(manager, name, 'chatty').pid as number;
+    const logDir = join(dir, 'logs', name);
+    const file = join(logDir, 'chatty.0.log');
+    const abort = new AbortController();
+    t.after(() => abort.abort());
+    // Rotated once the burst is in the files and the live file is back under the bound.
+    const rotated = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!existsSync(`${file}.1`)) return;
+        const text = readFileSync(file, 'utf8');
+        if (
+          statSync(file).size < 2000 &&
+          `${readFileSync(`${file}.1`, 'utf8')}${text}`.includes('burst-done')
+        ) {
+          watcher.close();
+          resolve();
+        }
+      };
+      const watcher = watch(logDir, check);
+      check();
+    });
+    process.kill(pid, 'SIGUSR1');
+    await rotated;
+    // A follower of the rotated (truncated) file gets what is written after the rotation.
+    const from = statSync(file).size;
+    const follower = manager
+      .logs(name, 'chatty', { follow: true, since: { 'chatty.0': from }, signal: abort.signal })
+      [Symbol.asyncIterator]();
+    const next = follower.next();
+    process.kill(pid, 'SIGUSR1');
+    assert.equal((await next).value?.line, 'after rotation 2');
+    await follower.return?.();
+    assert.ok(readFileSync(`${file}.1`, 'utf8').length >= 2000);
+    assert.equal(existsSync(`${file}.3`), false, 'kept more than `keep` rotated files');
+  });
+
+  it('counts restarts, spawns, terminations and breaker trips in status', async (t) => {
+    const manager = await openManager(t);
+    const name = uniqueStack('counters');
+    await manager.up({
+      name,
+      services: [
+        shService('bad', 'exit 2', {
+          restart: {
+            policy: 'always',
+            maxRestarts: 10,
+            backoff: { initialMs: 1, maxMs: 1, factor: 1, jitter: 0 },
+            breaker: { failures: 4, windowMs: 60_000 },
+          },
+        }),
+      ],
+    });
+    await waitForEvent(manager.events, (e) => e.type === 'state' && e.state === 'failed');
+    const row = stateOf(manager, name, 'bad');
+    assert.deepEqual(row.counters, { restarts: 3, spawned: 4, terminated: 4, breakerTrips: 1 });
+    assert.equal(row.restarts, 3);
+    assert.equal(row.health, 'none');
+  });
+
+  it('rotates only when the file itself is past the bound', (t) => {
+    const dir = scratch(t);
+    const store = new LogStore(dir, { maxBytes: 10, keep: 1 });
+    const file = store.file('s', 'svc', 0);
+    assert.equal(store.rotateIfNeeded(file, 50), false, 'a stale offset rotated a missing file');
+  });
+});
