@@ -6,6 +6,7 @@ import {
   LocalLauncher,
   type ProcessHandle,
 } from '@harness/command-executor';
+import { rmdirSync } from 'node:fs';
 import { OrchestrationError } from './errors.js';
 import type { InstanceRecord, RunningInstance, ServiceExecutor, StartContext } from './executor.js';
 
@@ -66,8 +67,11 @@ export class ProcessExecutor implements ServiceExecutor {
       });
       return fromHandle(handle, record.logFile, record.startedAt, true);
     } catch (e) {
-      if (e instanceof CommandError && (e.code === 'NOT_RUNNING' || e.code === 'PID_MISMATCH'))
+      if (e instanceof CommandError && (e.code === 'NOT_RUNNING' || e.code === 'PID_MISMATCH')) {
+        // Its cgroup, if empty now, is of no more use (rmdir refuses a populated one).
+        if (record.cgroup !== undefined) removeEmptyCgroup(record.cgroup);
         return undefined;
+      }
       throw e;
     }
   }
@@ -86,6 +90,7 @@ function fromHandle(
     wait: () => handle.wait(),
     stop: async (options) => {
       await handle.stop(options);
+      if (adopted && handle.cgroup !== undefined) removeEmptyCgroup(handle.cgroup);
     },
     processes: () => handle.processes(),
     record: () => ({
@@ -99,4 +104,13 @@ function fromHandle(
     }),
     detach: () => handle.detach(),
   };
+}
+
+/** Removes a cgroup folder once no process is left in it; a busy or missing one is left alone. */
+function removeEmptyCgroup(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still populated, or gone already
+  }
 }
