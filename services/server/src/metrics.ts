@@ -1,0 +1,121 @@
+import type { WorkerApi } from '@harness/protocol';
+import type { InstanceInfo, StateName } from '@harness/service-orchestration';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+/** Every state a `harness_service_state` series exists for. */
+const STATES: readonly StateName[] = [
+  'stopped',
+  'waiting',
+  'starting',
+  'running',
+  'healthy',
+  'unhealthy',
+  'stopping',
+  'exited',
+  'backoff',
+  'failed',
+];
+
+type Labels = 'stack' | 'service';
+
+/** The rows of each service, in status order. */
+function byService(rows: readonly InstanceInfo[]): InstanceInfo[][] {
+  const groups = new Map<string, InstanceInfo[]>();
+  for (const r of rows) {
+    const key = `${r.stack}\0${r.service}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [r]);
+    else g.push(r);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * A Prometheus registry (its own, not prom-client's global one) whose service metrics are read
+ * from `worker.status()` when scraped — no timer runs between scrapes — plus prom-client's
+ * default process metrics. Per service (label `stack`, `service`):
+ *
+ * - `harness_service_up` 1 when a process of the service runs, else 0;
+ * - `harness_service_restarts_total`, `harness_service_spawned_total`,
+ *   `harness_service_terminated_total`, `harness_service_breaker_trips_total` from its counters;
+ * - `harness_service_uptime_seconds` of its longest-running instance (0 when none runs);
+ * - `harness_service_state{state}` how many of its instances are in each state (1 for the
+ *   current state of a single-instance service, 0 for the others);
+ *
+ * and `harness_stacks`, the number of stacks.
+ *
+ * @example
+ * const registry = serviceMetrics(worker);
+ * res.setHeader('content-type', registry.contentType).end(await registry.metrics());
+ */
+export function serviceMetrics(worker: WorkerApi): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['stack', 'service'] as const;
+  const each = (set: (labels: Record<Labels, string>, rows: InstanceInfo[]) => void): void => {
+    for (const rows of byService(worker.status())) {
+      const first = rows[0];
+      if (first !== undefined) set({ stack: first.stack, service: first.service }, rows);
+    }
+  };
+  new Gauge<Labels>({
+    name: 'harness_service_up',
+    help: 'Whether a process of the service runs (1) or not (0).',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      each((l, rows) => this.set(l, rows.some((r) => r.pid !== undefined) ? 1 : 0));
+    },
+  });
+  const counters = [
+    ['restarts', 'Restarts of the service by its restart policy.'],
+    ['spawned', 'Processes launched for the service (adopted ones not counted).'],
+    ['terminated', 'Processes of the service that ended.'],
+    ['breaker_trips', 'Times the circuit breaker of the service tripped.'],
+  ] as const;
+  for (const [name, help] of counters) {
+    const field = name === 'breaker_trips' ? 'breakerTrips' : name;
+    new Counter<Labels>({
+      name: `harness_service_${name}_total`,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        each((l, rows) => this.inc(l, rows[0]?.counters[field] ?? 0));
+      },
+    });
+  }
+  new Gauge<Labels>({
+    name: 'harness_service_uptime_seconds',
+    help: 'Seconds the longest-running instance of the service has run (0 when none runs).',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      each((l, rows) => this.set(l, Math.max(0, ...rows.map((r) => r.uptimeMs ?? 0)) / 1000));
+    },
+  });
+  new Gauge<Labels | 'state'>({
+    name: 'harness_service_state',
+    help: 'Instances of the service in each lifecycle state.',
+    labelNames: [...labelNames, 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      each((l, rows) => {
+        for (const state of STATES) this.set({ ...l, state }, rows.filter((r) => r.state === state).length);
+      });
+    },
+  });
+  new Gauge({
+    name: 'harness_stacks',
+    help: 'Stacks the worker knows.',
+    registers: [registry],
+    collect() {
+      this.set(worker.stacks().length);
+    },
+  });
+  return registry;
+}
