@@ -186,6 +186,26 @@ describe('server', () => {
     assert.equal(w.openLogStreams(), 0, 'the follow outlived its client');
   });
 
+  it('streams a large log whole and in order, waiting on the socket when its buffer is full', async (t) => {
+    const w = await testWorker(t);
+    const stack = uniqueStack('big');
+    await w.api.up({ name: stack, services: [shService('loud', 'seq 1 50000; exec sleep 1000')] });
+    // Until the last line is in the log file.
+    for await (const l of w.api.logs(stack, ['loud'], { follow: true, tail: 1 }))
+      if (l.line === '50000') break;
+    const { server } = await startServer(t, { worker: w.api, version: '1.2.3' });
+    const res = await fetch(`${server.url}/api/stacks/${stack}/logs?tail=50000`);
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { line: string }).line);
+    assert.equal(lines.length, 50000);
+    assert.ok(
+      lines.every((l, i) => l === String(i + 1)),
+      'lines out of order or missing',
+    );
+  });
+
   it('streams manager events over SSE', async (t) => {
     const w = await testWorker(t);
     const stack = uniqueStack('sse');
