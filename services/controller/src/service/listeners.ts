@@ -15,21 +15,26 @@ function upgradeOnly(server: Server): Server {
   return server;
 }
 
-async function listen(server: Server, describe: string, bind: () => void): Promise<void> {
-  const failed = once(server, 'error').then(([e]) => {
-    const error = e as NodeJS.ErrnoException;
-    if (error.code === 'EADDRINUSE') {
-      throw new ControllerError('ADDRESS_IN_USE', `cannot listen on ${describe}: address already in use`, {
-        cause: error,
-      });
-    }
-    throw new ControllerError('LISTEN_FAILED', `cannot listen on ${describe}: ${error.message}`, {
-      cause: error,
-    });
+function listen(server: Server, describe: string, bind: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        const message = `cannot listen on ${describe}: address already in use`;
+        reject(new ControllerError('ADDRESS_IN_USE', message, { cause: error }));
+        return;
+      }
+      const message = `cannot listen on ${describe}: ${error.message}`;
+      reject(new ControllerError('LISTEN_FAILED', message, { cause: error }));
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    bind();
   });
-  bind();
-  await Promise.race([once(server, 'listening'), failed]);
-  failed.catch(() => {});
 }
 
 /** The WSS listener: HTTPS with the daemon's certificate. Resolves with the server and its URL. */

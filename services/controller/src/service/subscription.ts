@@ -3,8 +3,9 @@ import type { WebSocket } from 'ws';
 import { toProtocolError } from './dispatch.js';
 
 /**
- * Bytes a connection may have queued for sending before subscription events are dropped for it
- * (the client then gets one `{ id, lagged: n }` frame before the next event it does receive).
+ * Bytes a connection may have queued for sending before subscription events are dropped for it.
+ * The client then gets one `{ id, lagged: n }` frame once the backlog is written out (or before
+ * the next event, or before `end`), so memory stays bounded while the count stays exact.
  */
 export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
 
@@ -14,6 +15,7 @@ export class Subscription {
   readonly #ws: WebSocket;
   readonly #abort = new AbortController();
   #dropped = 0;
+  #inFlight = 0;
   #ended = false;
 
   constructor(id: FrameId, ws: WebSocket) {
@@ -68,14 +70,21 @@ export class Subscription {
     this.#frame({ id: this.id, event });
   }
 
+  /** Sends the lagged count, if any; when nothing of this subscription is still unsent. */
   #flushLagged(): void {
     if (this.#dropped === 0) return;
-    this.#frame({ id: this.id, lagged: this.#dropped });
+    const lagged = this.#dropped;
     this.#dropped = 0;
+    this.#frame({ id: this.id, lagged });
   }
 
   #frame(frame: object): void {
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(JSON.stringify(frame));
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#inFlight++;
+    this.#ws.send(JSON.stringify(frame), () => {
+      // Written out: once all of ours are, a pending lagged count goes without waiting for an event.
+      if (--this.#inFlight === 0 && !this.#ended) this.#flushLagged();
+    });
   }
 
   /** Ends it now (cancel, shutdown, source done): `{ id, end: true }` once, and the source stopped. */
