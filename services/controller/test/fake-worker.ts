@@ -123,8 +123,8 @@ export class FakeWorker implements WorkerApi {
   }
 }
 
-export function stateEvent(stack: string, n: number): ManagerEvent {
-  return {
+export function stateEvent(stack: string, n: number, reason?: string): ManagerEvent {
+  const e = {
     type: 'state',
     time: n,
     stack,
@@ -132,5 +132,6 @@ export function stateEvent(stack: string, n: number): ManagerEvent {
     instance: 0,
     previous: 'stopped',
     state: 'running',
-  };
+  } as const;
+  return reason === undefined ? e : { ...e, reason };
 }
