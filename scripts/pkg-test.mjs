@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs one package's tests: node:test on the TypeScript sources (via tsx) under c8.
-// Usage (from a package folder): node ../../scripts/pkg-test.mjs [--lines N] [test files…]
+// Usage (from a package folder): node ../../scripts/pkg-test.mjs [--lines N] [--built] [test files…]
 // Writes a TAP copy to .test-results/tap.txt so the root test script can add up the totals.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, existsSync } from 'node:fs';
@@ -8,9 +8,13 @@ import { join } from 'node:path';
 
 const argv = process.argv.slice(2);
 let lines = '0';
+let built = false;
 const files = [];
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--lines') lines = argv[++i] ?? '0';
+  // --built: tests also run the built dist/ in child processes; count that coverage too,
+  // mapped back to src/ through the source maps.
+  else if (argv[i] === '--built') built = true;
   else files.push(argv[i]);
 }
 if (files.length === 0) {
@@ -32,6 +36,7 @@ const c8 = [
   '--src=src',
   '--include=src/**',
   '--exclude=src/**/*.d.ts',
+  ...(built ? ['--exclude-after-remap'] : []),
   ...(lines !== '0' ? ['--check-coverage', `--lines=${lines}`] : []),
 ];
 const node = [

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets up (scripts/setup.sh) and runs the main job: for now, a small stack brought up by the
-# orchestration library — a TCP backend gated by a readiness probe, a one-shot migration, an API
-# that waits for both, and a worker that crashes and is restarted — then brought down.
+# Sets up (scripts/setup.sh) and runs the main job: `harness up` on the quickstart example stack
+# (a TCP backend gated by a readiness probe, a one-shot migration, an HTTP API that waits for both,
+# and a worker that crashes now and then). It shows each service coming up, then their logs;
+# Ctrl-C brings the stack down. Extra arguments go to `harness up` (e.g. -d to return at once).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
-exec node --import tsx packages/service-orchestration/examples/quickstart.ts "$@"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bash "$root/scripts/setup.sh" >/dev/null
+cd "$root/examples/quickstart"
+exec node "$root/apps/harness/dist/bin.js" up "$@"

@@ -3,7 +3,8 @@ import { UsageError } from './usage-error.js';
 
 /**
  * Loads a verb's module, runs it and returns the exit code. A user mistake ({@link UsageError})
- * prints one sentence and its detail, exit 2; anything unexpected prints its message (the stack only
+ * prints one sentence and its detail, exit 2; an unreachable daemon exit 3; an error the daemon
+ * reported, exit 1 with its message and code; anything unexpected prints its message (the stack only
  * when `HARNESS_DEBUG` is set), exit 1.
  *
  * @example
@@ -22,6 +23,17 @@ export async function runVerb<M>(
     if (error instanceof UsageError) {
       cx.stderr.write(`harness: ${error.message}\n${error.detail ? `  ${error.detail}\n` : ''}`);
       return 2;
+    }
+    const code = (error as { code?: unknown }).code;
+    if (code === 'CONFIG_INVALID') return 1; // its problems are printed already
+    if (code === 'DAEMON_UNAVAILABLE') {
+      const detail = (error as { detail?: string }).detail;
+      cx.stderr.write(`harness: ${(error as Error).message}\n${detail ? `  ${detail}\n` : ''}`);
+      return 3;
+    }
+    if (error instanceof Error && error.name === 'ProtocolError') {
+      cx.stderr.write(`harness: ${error.message} (${String(code)})\n`);
+      return 1;
     }
     const message = error instanceof Error ? error.message : String(error);
     cx.stderr.write(`harness: unexpected error: ${message}\n`);

@@ -1,0 +1,61 @@
+import { isLagged } from '@harness/protocol';
+import type { CliContext } from '../context.js';
+import { connect } from '../daemon-client.js';
+import { loadStack } from '../load-stack.js';
+import { painter, serviceColor } from '../style.js';
+import { UsageError } from '../usage-error.js';
+
+/** Options of `harness logs`. */
+export interface LogsOptions {
+  readonly file?: string;
+  readonly follow?: boolean;
+  /** Lines of each service's log to show first (default 100; all with `-n all`). */
+  readonly lines?: string;
+}
+
+/** `harness logs [SERVICE…]`: the last lines of each service's log, then new ones with --follow. */
+export async function logs(
+  services: readonly string[],
+  options: LogsOptions,
+  cx: CliContext,
+): Promise<number> {
+  const { config } = loadStack(options, cx);
+  for (const s of services) {
+    if (config.services[s] === undefined) {
+      throw new UsageError('UNKNOWN_SERVICE', `no service named ${s} in stack "${config.name}"`);
+    }
+  }
+  const n = options.lines === undefined ? 100 : options.lines === 'all' ? 1_000_000 : Number(options.lines);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError('INVALID_ARGUMENT', `-n ${options.lines} is not a number of lines`);
+  const names = services.length > 0 ? services : Object.keys(config.services);
+  const width = Math.max(...names.map((s) => s.length), 4);
+  const paint = painter(cx.stdout, cx);
+  const client = await connect(cx);
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const params = { stack: config.name, services: [...names], tail: n, follow: options.follow === true };
+    for await (const l of client.subscribe('logs', params, { signal: stop.signal })) {
+      if (isLagged(l)) {
+        cx.stderr.write(`harness: ${l.lagged} lines were dropped (this reader was too slow)\n`);
+        continue;
+      }
+      const prefix =
+        names.length > 1 ? `${paint(serviceColor(l.service), `${l.service.padEnd(width)} |`)} ` : '';
+      cx.stdout.write(`${prefix}${l.line}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (stop.signal.aborted) return 0;
+    if ((error as { code?: string }).code === 'UNKNOWN_STACK') {
+      cx.stderr.write(`harness: stack "${config.name}" is not running\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    client.close();
+  }
+}

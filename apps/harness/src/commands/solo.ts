@@ -1,0 +1,122 @@
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { daemonPaths, defaultHome } from '@harness/protocol';
+import type { CliContext } from '../context.js';
+
+/** Options of `harness solo`. */
+export interface SoloOptions {
+  readonly home?: string;
+  /** TCP port of the WSS client API (default: any free port, written to endpoint.json). */
+  readonly port?: string;
+  readonly host?: string;
+  /** Port of the HTTP read side (/health, /metrics, dashboard); default any free port. */
+  readonly httpPort?: string;
+  /** Milliseconds the other services get to finish once one has ended (default 10 000). */
+  readonly shutdownTimeout?: string;
+}
+
+type Run = (signal: AbortSignal) => Promise<void>;
+
+function version(): string {
+  return (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+}
+
+function port(value: string | undefined, name: string): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${name} ${JSON.stringify(value)} is not a port number`);
+  return n;
+}
+
+/**
+ * `harness solo`: the daemon in one process. Inits the worker, the server and the controller —
+ * if any init fails, nothing runs and the error is printed — then races their runs: the first to
+ * settle aborts the shared signal, the others get a shutdown deadline, and the exit code says
+ * whether any failed. SIGINT/SIGTERM abort. Services keep running when the daemon stops: the
+ * next daemon adopts them.
+ */
+export async function solo(options: SoloOptions, cx: CliContext): Promise<number> {
+  const home = options.home ?? defaultHome(cx.env);
+  const paths = daemonPaths(home);
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const v = version();
+  const abort = new AbortController();
+  const inited: Run[] = [];
+  const say = (line: string): void =>
+    void cx.stderr.write(`${new Date().toISOString()} harness solo: ${line}\n`);
+  try {
+    const [{ init: initWorker }, { init: initServer }, { init: initController }] = await Promise.all([
+      import('@harness/worker'),
+      import('@harness/server'),
+      import('@harness/controller'),
+    ]);
+    const worker = await initWorker({ stateDir: paths.stateDir });
+    inited.push(worker);
+    const startedAt = Date.now();
+    const server = await initServer({
+      worker: worker.api,
+      version: v,
+      startedAt,
+      listen: { host: options.host ?? '127.0.0.1', port: port(options.httpPort, '--http-port') },
+    });
+    inited.push(server);
+    const controller = await initController({
+      home,
+      worker: worker.api,
+      version: v,
+      listen: { host: options.host ?? '127.0.0.1', port: port(options.port, '--port') },
+      info: () => ({ httpUrl: server.url }),
+      onShutdownRequest: () => abort.abort(),
+    });
+    inited.push(controller);
+    say(
+      `ready (pid ${process.pid}); client API ${controller.endpoint.url ?? ''} and ${paths.socket}; http ${server.url}`,
+    );
+  } catch (error) {
+    cx.stderr.write(`harness solo: cannot start: ${(error as Error).message}\n`);
+    // Release what the inits that succeeded hold (ports, state): their runs end at once.
+    abort.abort();
+    await Promise.allSettled(inited.map((run) => run(abort.signal)));
+    return 1;
+  }
+  writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  const onSignal = (sig: NodeJS.Signals): void => {
+    say(`${sig}: stopping (services keep running)`);
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const names = ['worker', 'server', 'controller'];
+  const runs = inited.map((run, i) =>
+    run(abort.signal).then(
+      () => ({ name: names[i], error: undefined as unknown }),
+      (error: unknown) => ({ name: names[i], error }),
+    ),
+  );
+  const first = await Promise.race(runs);
+  if (first.error !== undefined)
+    say(`${first.name} failed: ${(first.error as Error).message ?? first.error}`);
+  abort.abort();
+  const deadline = Number(options.shutdownTimeout ?? 10_000);
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    Promise.all(runs),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), deadline);
+    }),
+  ]);
+  clearTimeout(timer);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  rmSync(paths.pidFile, { force: true });
+  if (settled === undefined) {
+    say(`shutdown deadline (${deadline} ms) passed; exiting`);
+    return 1;
+  }
+  const failed = settled.filter((r) => r.error !== undefined);
+  for (const f of failed) say(`${f.name} failed: ${(f.error as Error).message ?? f.error}`);
+  say('stopped');
+  return failed.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,159 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// The end-to-end tests run the built CLI (`pnpm test` builds first), as a user would, each with
+// its own HARNESS_HOME and a copy of the quickstart example on free ports.
+export const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const example = fileURLToPath(new URL('../../../examples/quickstart', import.meta.url));
+
+export interface Env {
+  readonly home: string;
+  readonly dir: string;
+  readonly env: Record<string, string>;
+}
+
+export interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A free TCP port on the loopback (bound then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A temp HARNESS_HOME and a copy of the quickstart; the daemon is stopped after the test. */
+export async function setup(t: TestContext): Promise<Env> {
+  const root = mkdtempSync(join(tmpdir(), 'harness-e2e-'));
+  const home = join(root, 'home');
+  const dir = join(root, 'quickstart');
+  cpSync(example, dir, { recursive: true });
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    HARNESS_HOME: home,
+    NO_COLOR: '1',
+    BACKEND_PORT: String(await freePort()),
+    API_PORT: String(await freePort()),
+  };
+  delete env.HARNESS_DEBUG;
+  const e = { home, dir, env };
+  t.after(async () => {
+    await harness(e, 'down').catch(() => undefined);
+    await harness(e, 'daemon', 'stop').catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  });
+  return e;
+}
+
+/** Runs the CLI to its end; one that runs over 60 s is killed and fails naming the command. */
+export async function harness(e: Env, ...args: string[]): Promise<Result> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: e.dir,
+    env: e.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, 60_000);
+  const r = await collect(child);
+  clearTimeout(timer);
+  if (timedOut)
+    throw new Error(`harness ${args.join(' ')} did not finish within 60 s: ${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+function collect(child: ChildProcess): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr?.on('data', (c) => {
+    stderr += c;
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Starts the CLI and resolves once its stdout has a line matching `pattern`. */
+export function spawnUntil(
+  e: Env,
+  pattern: RegExp,
+  ...args: string[]
+): Promise<{ child: ChildProcess; lines: string[]; done: Promise<Result> }> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: e.dir,
+    env: e.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const done = collect(child);
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no line matching ${pattern} within 30 s: ${lines.join('\n')}`)),
+      30_000,
+    );
+    child.stdout?.on('data', (c: Buffer) => {
+      buf += c.toString();
+      let i = buf.indexOf('\n');
+      while (i >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        lines.push(line);
+        if (pattern.test(line)) {
+          clearTimeout(timer);
+          resolve({ child, lines, done });
+        }
+        i = buf.indexOf('\n');
+      }
+    });
+    void done.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${r.code}) before a line matching ${pattern}: ${r.stderr}`));
+    });
+  });
+}
+
+/** `harness ps --json` parsed. */
+export async function ps(
+  e: Env,
+): Promise<{ service: string; state: string; health: string; pid: number | null; restarts: number }[]> {
+  const r = await harness(e, 'ps', '--json');
+  if (r.code !== 0) throw new Error(`ps failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Whether a process is alive (a zombie counts as gone). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (checking /proc with a back-off, ≤ 10 s) until none of the pids is alive. */
+export async function allGone(pids: readonly number[]): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  let delay = 5;
+  while (Date.now() < deadline) {
+    if (pids.every((p) => !alive(p))) return true;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 200);
+  }
+  return pids.every((p) => !alive(p));
+}
