@@ -21,6 +21,7 @@ import {
 } from './output-sources.js';
 import { readProcStat } from './proc.js';
 import { type LogFiles, ProcessHandle } from './process-handle.js';
+import { treeGone } from './tree.js';
 import { checkCwd, resolveProgram } from './resolve-program.js';
 import { SharedEventStream, type SharedEventStreamOptions } from './shared-event-stream.js';
 
@@ -204,15 +205,29 @@ export class LocalLauncher {
         child.stderr?.destroy();
       };
       void ended.then(({ code, signal }) => {
-        // Lines still in the pipes come before the exit event. A grandchild that keeps the pipes
-        // open does not hold the exit back: once they have been quiet for PIPE_GRACE_MS (or at
-        // most PIPE_GRACE_MAX_MS after the exit) it is given, and the grandchild's lines follow.
+        // Lines still in the pipes come before the exit event. When nothing of the tree is left,
+        // nobody else can hold the pipes: their end is near, and the exit waits for it however
+        // busy the event loop is — no line of a dying process is lost. A grandchild that keeps
+        // the pipes open does not hold the exit back: once they have been quiet for
+        // PIPE_GRACE_MS (or at most PIPE_GRACE_MAX_MS after the exit) it is given, and the
+        // grandchild's lines follow.
+        const alone = treeGone({ pid, pgid: pid, cgroup });
+        if (cgroup !== undefined && alone) {
+          void closed.then(() => {
+            emitExit({ code, signal });
+            events.close();
+          });
+          return;
+        }
         const exitAt = Date.now();
         let grace: NodeJS.Timeout | undefined;
         const check = (): void => {
           const now = Date.now();
           const quietFor = now - Math.max(activity.last, exitAt);
-          if (quietFor >= PIPE_GRACE_MS || now - exitAt >= PIPE_GRACE_MAX_MS) emitExit({ code, signal });
+          // Without a cgroup a setsid grandchild may hold the pipes unseen: wait for quiet only
+          // when the group still has members, else up to the bound.
+          if ((!alone && quietFor >= PIPE_GRACE_MS) || now - exitAt >= PIPE_GRACE_MAX_MS)
+            emitExit({ code, signal });
           else grace = setTimeout(check, PIPE_GRACE_MS - quietFor);
         };
         grace = setTimeout(check, PIPE_GRACE_MS);
