@@ -21,7 +21,11 @@ export interface AttachOptions {
   /** Offsets to resume reading the log files from (default: their current end). */
   readonly offsets?: { readonly stdout?: number; readonly stderr?: number };
   readonly maxLineLength?: number;
-  /** Milliseconds between checks of a process that is not our child (default 100). */
+  /**
+   * Milliseconds between checks of a process that is not our child: default 100, or 1000 with a
+   * cgroup, whose emptying is an event (the check then only catches a main process that ends
+   * while others of its tree live on), so an idle supervisor of adopted services stays idle.
+   */
   readonly pollInterval?: number;
   readonly events?: SharedEventStreamOptions;
 }
@@ -205,7 +209,7 @@ export class LocalAttacher {
  * cgroup the tree emptying also wakes it at once.
  */
 function whenGone(options: AttachOptions, cgroup: string | undefined, detached: AbortSignal): Promise<void> {
-  const interval = options.pollInterval ?? 100;
+  const interval = options.pollInterval ?? (cgroup !== undefined ? 1000 : 100);
   return new Promise((resolve) => {
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
