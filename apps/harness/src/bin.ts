@@ -170,6 +170,31 @@ program
   });
 
 program
+  .command('controller')
+  .description('run the client API with a local worker, without the HTTP side (solo without server)')
+  .option('--home <dir>', 'state folder (default: $HARNESS_HOME or ~/.harness)')
+  .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+  .option('--port <port>', 'port of the WSS client API (default: any free port)')
+  .action(async (options) => {
+    process.exitCode = await runVerb(
+      () => import('./commands/solo.js'),
+      (m, cx) => m.solo({ ...options, http: false }, cx),
+    );
+  });
+
+program
+  .command('server')
+  .description('run the HTTP read side alone, reading from the daemon')
+  .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+  .option('--http-port <port>', 'port to listen on (default: any free port)')
+  .action(async (options) => {
+    process.exitCode = await runVerb(
+      () => import('./commands/server.js'),
+      (m, cx) => m.server(options, cx),
+    );
+  });
+
+program
   .command('completion')
   .description('print a shell completion script')
   .argument('<shell>', 'bash or zsh')

@@ -117,6 +117,25 @@ describe('harness CLI end to end on the quickstart example', { timeout: 180_000 
     assert.equal((await harness(e, 'down', '-f', 'fail.yaml')).code, 0);
   });
 
+  it('harness server runs the HTTP side alone, reading from the daemon', async (t) => {
+    const e = await setup(t);
+    assert.equal((await harness(e, 'up', '-d', 'backend')).code, 0);
+    const srv = await spawnUntil(e, /serving http:\/\//, 'server', '--http-port', '0');
+    const url = /serving (http:\/\/\S+)/.exec(srv.lines.join('\n'))?.[1] as string;
+    const health = (await (await fetch(`${url}/health`)).json()) as { status: string; stacks: number };
+    assert.equal(health.status, 'ok');
+    assert.equal(health.stacks, 1);
+    const rows = (await (await fetch(`${url}/api/stacks/quickstart`)).json()) as {
+      service: string;
+      state: string;
+    }[];
+    assert.equal(rows.find((r) => r.service === 'backend')?.state, 'healthy');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /harness_service_up\{stack="quickstart",service="backend"\} 1/);
+    srv.child.kill('SIGINT');
+    assert.equal((await srv.done).code, 0);
+  });
+
   it('solo exits non-zero and runs nothing when its port is taken', async (t) => {
     const e = await setup(t);
     const blocker = createServer();

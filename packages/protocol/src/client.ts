@@ -259,6 +259,11 @@ export class HarnessClient {
    * @example
    * await client.close();
    */
+  /** Resolves once the connection has closed, by either side. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
   async close(): Promise<void> {
     const error = new ProtocolError('CONNECTION_CLOSED', 'the client closed the connection');
     for (const s of this.#subs.values()) s.queue.end();

@@ -1,4 +1,5 @@
 export { HarnessClient } from './client.js';
+export { remoteWorker } from './remote-worker.js';
 export type { ClientOptions, SubscribeOptions } from './client.js';
 export * from './errors.js';
 export { DEFAULT_QUEUE_LIMIT, isLagged } from './event-queue.js';

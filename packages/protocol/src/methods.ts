@@ -16,14 +16,21 @@ export interface WorkerApi {
   start(stack: string, service: string): Promise<UpOutcome>;
   stop(stack: string, service: string): Promise<void>;
   restart(stack: string, service: string): Promise<UpOutcome>;
-  status(stack?: string): InstanceInfo[];
-  stacks(): string[];
+  /** The status rows (a local worker answers at once; a remote one over the protocol). */
+  status(stack?: string): InstanceInfo[] | Promise<InstanceInfo[]>;
+  stacks(): string[] | Promise<string[]>;
   logs(
     stack: string,
     services: readonly string[] | undefined,
     options: LogsParams,
   ): AsyncIterable<StampedLogLine>;
   events(filter: EventsParams): AsyncIterable<ManagerEvent>;
+}
+
+/** A worker in the same process: it answers status at once. */
+export interface LocalWorkerApi extends WorkerApi {
+  status(stack?: string): InstanceInfo[];
+  stacks(): string[];
 }
 
 export interface LogsParams {

@@ -52,8 +52,17 @@ export function serviceMetrics(worker: WorkerApi): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labelNames = ['stack', 'service'] as const;
-  const each = (set: (labels: Record<Labels, string>, rows: InstanceInfo[]) => void): void => {
-    for (const rows of byService(worker.status())) {
+  // One status read per scrape, shared by every metric's collect (the worker may be remote).
+  let scrape: Promise<{ rows: InstanceInfo[]; stacks: number }> | undefined;
+  const snapshot = (): Promise<{ rows: InstanceInfo[]; stacks: number }> => {
+    scrape ??= (async () => {
+      const [rows, stacks] = await Promise.all([worker.status(), worker.stacks()]);
+      return { rows, stacks: stacks.length };
+    })().finally(() => setImmediate(() => (scrape = undefined)));
+    return scrape;
+  };
+  const each = async (set: (labels: Record<Labels, string>, rows: InstanceInfo[]) => void): Promise<void> => {
+    for (const rows of byService((await snapshot()).rows)) {
       const first = rows[0];
       if (first !== undefined) set({ stack: first.stack, service: first.service }, rows);
     }
@@ -63,9 +72,9 @@ export function serviceMetrics(worker: WorkerApi): Registry {
     help: 'Whether a process of the service runs (1) or not (0).',
     labelNames,
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      each((l, rows) => this.set(l, rows.some((r) => r.pid !== undefined) ? 1 : 0));
+      await each((l, rows) => this.set(l, rows.some((r) => r.pid !== undefined) ? 1 : 0));
     },
   });
   const counters = [
@@ -81,9 +90,9 @@ export function serviceMetrics(worker: WorkerApi): Registry {
       help,
       labelNames,
       registers: [registry],
-      collect() {
+      async collect() {
         this.reset();
-        each((l, rows) => this.inc(l, rows[0]?.counters[field] ?? 0));
+        await each((l, rows) => this.inc(l, rows[0]?.counters[field] ?? 0));
       },
     });
   }
@@ -92,9 +101,9 @@ export function serviceMetrics(worker: WorkerApi): Registry {
     help: 'Seconds the longest-running instance of the service has run (0 when none runs).',
     labelNames,
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      each((l, rows) => this.set(l, Math.max(0, ...rows.map((r) => r.uptimeMs ?? 0)) / 1000));
+      await each((l, rows) => this.set(l, Math.max(0, ...rows.map((r) => r.uptimeMs ?? 0)) / 1000));
     },
   });
   new Gauge<Labels | 'state'>({
@@ -102,9 +111,9 @@ export function serviceMetrics(worker: WorkerApi): Registry {
     help: 'Instances of the service in each lifecycle state.',
     labelNames: [...labelNames, 'state'],
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      each((l, rows) => {
+      await each((l, rows) => {
         for (const state of STATES) this.set({ ...l, state }, rows.filter((r) => r.state === state).length);
       });
     },
@@ -113,8 +122,8 @@ export function serviceMetrics(worker: WorkerApi): Registry {
     name: 'harness_stacks',
     help: 'Stacks the worker knows.',
     registers: [registry],
-    collect() {
-      this.set(worker.stacks().length);
+    async collect() {
+      this.set((await snapshot()).stacks);
     },
   });
   return registry;

@@ -62,11 +62,11 @@ function match(parts: readonly string[]): Route | undefined {
   if (a !== 'api') return undefined;
   if (b === 'events' && c === undefined) return events;
   if (b !== 'stacks' || (d !== undefined && d !== 'logs')) return undefined;
-  if (c === undefined) return (_q, res, ctx) => sendJson(res, 200, ctx.worker.stacks());
+  if (c === undefined) return async (_q, res, ctx) => sendJson(res, 200, await ctx.worker.stacks());
   const stack = decode(c);
   return d === 'logs'
     ? (req, res, ctx, url) => logs(req, res, ctx, url, stack)
-    : (_q, res, ctx) => sendJson(res, 200, ctx.worker.status(stack));
+    : async (_q, res, ctx) => sendJson(res, 200, await ctx.worker.status(stack));
 }
 
 function decode(part: string): string {
@@ -87,14 +87,9 @@ function dashboard(_req: IncomingMessage, res: ServerResponse, ctx: RouteContext
   res.end(html);
 }
 
-function health(_req: IncomingMessage, res: ServerResponse, ctx: RouteContext): void {
-  const report = healthReport(
-    ctx.worker.status(),
-    ctx.worker.stacks().length,
-    ctx.version,
-    ctx.startedAt,
-    Date.now(),
-  );
+async function health(_req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+  const [rows, stacks] = await Promise.all([ctx.worker.status(), ctx.worker.stacks()]);
+  const report = healthReport(rows, stacks.length, ctx.version, ctx.startedAt, Date.now());
   sendJson(res, 200, report);
 }
 
@@ -141,6 +136,6 @@ async function events(
   url: URL,
 ): Promise<void> {
   const stack = url.searchParams.get('stack') ?? undefined;
-  if (stack !== undefined && stack !== '') ctx.worker.status(stack); // UNKNOWN_STACK before the stream opens
+  if (stack !== undefined && stack !== '') await ctx.worker.status(stack); // UNKNOWN_STACK before the stream opens
   await streamEvents(res, ctx.worker, stack === '' ? undefined : stack, ctx.shutdown);
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { WorkerApi } from '@harness/protocol';
+import type { LocalWorkerApi } from '@harness/protocol';
 import {
   type ServiceSpec,
   ServiceManager,
@@ -18,7 +18,7 @@ import { init, type ServerOptions, type ServerRun } from '../src/index.js';
 
 /** A WorkerApi over a manager; `openLogStreams` counts log reads not finished yet. */
 export interface TestWorker {
-  readonly api: WorkerApi;
+  readonly api: LocalWorkerApi;
   readonly manager: ServiceManager;
   openLogStreams(): number;
   /** Resolves when no log read is open (at once if none is). */
@@ -45,7 +45,7 @@ export async function testWorker(t: TestContext): Promise<TestWorker> {
       if (open === 0) for (const w of waiting.splice(0)) w();
     }
   }
-  const api: WorkerApi = {
+  const api: LocalWorkerApi = {
     up: (stack, services) => manager.up(stack, services),
     down: (stack) => manager.down(stack),
     start: (stack, service) => manager.start(stack, service),

@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import type { WorkerApi } from '@harness/protocol';
+import type { LocalWorkerApi } from '@harness/protocol';
 import { OrchestrationError, ServiceManager } from '@harness/service-orchestration';
 import { RegistryError, ServiceRegistry } from '@harness/service-registry';
 import { WorkerError } from './errors.js';
@@ -10,7 +10,7 @@ import { workerApi } from './worker-api.js';
 /** The running worker: call it with a signal to serve until the signal aborts. */
 export type WorkerRun = ((signal: AbortSignal) => Promise<void>) & {
   /** The service API over this host's manager (what the controller and the server use). */
-  readonly api: WorkerApi;
+  readonly api: LocalWorkerApi;
   /** The service manager itself. Changes made through it directly reach the registry on its next event. */
   readonly manager: ServiceManager;
 };

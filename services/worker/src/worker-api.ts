@@ -1,4 +1,4 @@
-import type { EventsParams, LogsParams, WorkerApi } from '@harness/protocol';
+import type { EventsParams, LocalWorkerApi, LogsParams } from '@harness/protocol';
 import type { ManagerEvent, ServiceManager, StampedLogLine } from '@harness/service-orchestration';
 import { mergeIterables } from './merge-iterables.js';
 
@@ -11,7 +11,7 @@ import { mergeIterables } from './merge-iterables.js';
  * const api = workerApi(manager, (stack) => sync.touch(stack));
  * await api.up(spec);
  */
-export function workerApi(manager: ServiceManager, changed: (stack: string) => void): WorkerApi {
+export function workerApi(manager: ServiceManager, changed: (stack: string) => void): LocalWorkerApi {
   const after = async <T>(stack: string, work: Promise<T>): Promise<T> => {
     try {
       return await work;

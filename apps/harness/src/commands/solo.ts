@@ -12,6 +12,8 @@ export interface SoloOptions {
   readonly httpPort?: string;
   /** Milliseconds the other services get to finish once one has ended (default 10 000). */
   readonly shutdownTimeout?: string;
+  /** Run the HTTP read side too (default true; `harness controller` runs without it). */
+  readonly http?: boolean;
 }
 
 type Run = (signal: AbortSignal) => Promise<void>;
@@ -55,24 +57,27 @@ export async function solo(options: SoloOptions, cx: CliContext): Promise<number
     const worker = await initWorker({ stateDir: paths.stateDir });
     inited.push(worker);
     const startedAt = Date.now();
-    const server = await initServer({
-      worker: worker.api,
-      version: v,
-      startedAt,
-      listen: { host: options.host ?? '127.0.0.1', port: port(options.httpPort, '--http-port') },
-    });
-    inited.push(server);
+    const server =
+      options.http === false
+        ? undefined
+        : await initServer({
+            worker: worker.api,
+            version: v,
+            startedAt,
+            listen: { host: options.host ?? '127.0.0.1', port: port(options.httpPort, '--http-port') },
+          });
+    if (server !== undefined) inited.push(server);
     const controller = await initController({
       home,
       worker: worker.api,
       version: v,
       listen: { host: options.host ?? '127.0.0.1', port: port(options.port, '--port') },
-      info: () => ({ httpUrl: server.url }),
+      info: () => (server === undefined ? {} : { httpUrl: server.url }),
       onShutdownRequest: () => abort.abort(),
     });
     inited.push(controller);
     say(
-      `ready (pid ${process.pid}); client API ${controller.endpoint.url ?? ''} and ${paths.socket}; http ${server.url}`,
+      `ready (pid ${process.pid}); client API ${controller.endpoint.url ?? ''} and ${paths.socket}; http ${server?.url ?? 'off'}`,
     );
   } catch (error) {
     cx.stderr.write(`harness solo: cannot start: ${(error as Error).message}\n`);
@@ -88,7 +93,7 @@ export async function solo(options: SoloOptions, cx: CliContext): Promise<number
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const names = ['worker', 'server', 'controller'];
+  const names = options.http === false ? ['worker', 'controller'] : ['worker', 'server', 'controller'];
   const runs = inited.map((run, i) =>
     run(abort.signal).then(
       () => ({ name: names[i], error: undefined as unknown }),
