@@ -7,7 +7,7 @@ import { liveDescendants } from './proc.js';
 import type { ToolName } from './tool.js';
 import { TOOLS } from './tool.js';
 import { cleanup, runOk, sleep, tempDir, waitFor } from './util.js';
-import { type Results, makeTool, push } from './workloads.js';
+import { type Results, failures, makeTool, push } from './workloads.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -37,15 +37,22 @@ export async function logThroughput(res: Results, lines: number, tools: readonly
       await t.startDaemon();
       const t0 = performance.now();
       await t.up();
+      // Done when every byte is there, or when the file has not grown for 2 s (a tool that drops
+      // lines): then the rate counts the lines delivered, and the loss is reported.
+      let size = 0;
+      let changed = performance.now();
       await waitFor(
         `${name}: ${lines} lines in its log file`,
-        () => (sizeOf(t.logFiles('log')) >= want ? true : undefined),
+        () => {
+          const now = sizeOf(t.logFiles('log'));
+          if (now !== size) [size, changed] = [now, performance.now()];
+          return size >= want || (size > 0 && performance.now() - changed > 2000) ? true : undefined;
+        },
         90_000,
         5,
-      ).catch((e: Error) => {
-        throw new Error(`${e.message} (${sizeOf(t.logFiles('log'))} of ${want} bytes)`);
-      });
-      push(res, 'logs', name, lines / ((performance.now() - t0) / 1000));
+      );
+      if (size < want) failures.push(`${name} lost ${want - size} of ${want} bytes of the log workload`);
+      push(res, 'logs', name, (lines * Math.min(1, size / want)) / ((changed - t0) / 1000));
     } finally {
       await t.shutdown();
     }
@@ -78,15 +85,17 @@ async function follow(lines: number): Promise<number> {
       0,
     );
     const t0 = performance.now();
-    return lines / (((await done) - t0) / 1000);
+    const got = await done;
+    if (got.n < lines) log(`  logs --follow: only ${got.n} of ${lines} lines within 20 s`);
+    return got.n / ((got.at - t0) / 1000);
   } finally {
     await h.shutdown();
   }
 }
 
-/** A `harness logs --follow` client; resolves with the time at which it has received `lines` lines. */
-function followClient(h: Harness, lines: number): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** A `harness logs --follow` client: lines received and when, once it has all or after 20 s. */
+function followClient(h: Harness, lines: number): Promise<{ n: number; at: number }> {
+  return new Promise((resolve) => {
     const c = spawn(process.execPath, [HARNESS_BIN, 'logs', '--follow', '-n', '0', '-f', h.file, 'log'], {
       env: { ...process.env, HARNESS_HOME: h.home, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -95,13 +104,13 @@ function followClient(h: Harness, lines: number): Promise<number> {
     let n = 0;
     const timer = setTimeout(() => {
       c.kill('SIGKILL');
-      reject(new Error(`harness logs --follow: ${n} of ${lines} lines after 90 s`));
-    }, 90_000);
+      resolve({ n, at: performance.now() });
+    }, 21_000);
     c.stdout.on('data', (b: Buffer) => {
       for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
       if (n >= lines) {
         clearTimeout(timer);
-        resolve(performance.now());
+        resolve({ n, at: performance.now() });
         c.kill('SIGTERM');
       }
     });

@@ -80,7 +80,10 @@ export class Harness implements Tool {
 
   async shutdown(): Promise<void> {
     this.undo();
-    const pid = this.daemonPid();
+    // An interrupted `up`/`daemon start` may still be starting the daemon: give it a moment.
+    const pid = existsSync(this.home)
+      ? await waitFor('harness daemon pid', () => this.daemonPid(), 3000, 50).catch(() => undefined)
+      : undefined;
     if (pid === undefined) return;
     if (existsSync(this.file)) await this.cli(['down', '-f', this.file]).catch(() => undefined);
     const start = readStat(pid)?.start;

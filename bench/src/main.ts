@@ -7,7 +7,7 @@ import { machine } from './proc.js';
 import { table } from './report.js';
 import { TOOLS, type ToolName } from './tool.js';
 import { cleanup, runOk } from './util.js';
-import { type Results, rss1000, startPsStop, steady } from './workloads.js';
+import { type Results, failures, rss1000, startPsStop, steady } from './workloads.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -67,6 +67,8 @@ function writeDoc(v: Record<string, string>, md: string, seconds: number): void 
     '',
     md,
     '',
+    ...failures.map((f) => `**Failed:** ${f}`),
+    ...(failures.length > 0 ? [''] : []),
     'Cells are medians, with the best sample in brackets. Ratios compare medians; for throughput a',
     'ratio above 1 means Harness is faster. "floor" is what the machine does with no supervisor.',
     '',

@@ -153,7 +153,11 @@ export function table(res: Results): { md: string; verdicts: Verdict[] } {
     ];
     cells.push(
       cell(s, 'floor', spec),
-      Number.isNaN(ratio) ? '—' : `${ratio.toFixed(2)}${spec.higher ? '×' : ''}`,
+      Number.isNaN(ratio)
+        ? '—'
+        : !Number.isFinite(ratio)
+          ? '∞'
+          : `${ratio.toFixed(2)}${spec.higher ? '×' : ''}`,
       spec.target,
       met,
     );

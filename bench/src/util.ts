@@ -87,7 +87,11 @@ export function quantile(xs: readonly number[], q: number): number {
   if (s.length === 0) return Number.NaN;
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] as number;
 }
-export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] ?? Number.NaN) + (s[m] ?? Number.NaN)) / 2;
+}
 export const min = (xs: readonly number[]): number => Math.min(...xs);
 
 /** Cleanup steps and processes to kill, run on exit, on error and on SIGINT. */

@@ -17,6 +17,9 @@ export function push(res: Results, key: string, who: ToolName | 'floor', v: numb
   list.push(v);
 }
 
+/** Steps that failed without stopping the run (named in the report). */
+export const failures: string[] = [];
+
 export function makeTool(name: ToolName, autostart = true): Tool {
   if (name === 'harness') return new Harness();
   if (name === 'pm2') return new Pm2();
@@ -178,10 +181,14 @@ export async function rss1000(res: Results, tools: readonly ToolName[] = TOOLS) 
     const t = makeTool(name);
     try {
       t.prepare(sleepers(1000));
-      const ms = await startAndVerify(t, 1000, 240_000);
+      const ms = await startAndVerify(t, 1000, 90_000);
       await sleep(2000);
       push(res, 'rss1000', name, (rssBytes(t.daemonPid() ?? 0) ?? Number.NaN) / 2 ** 20);
       push(res, 'cold1000', name, ms);
+    } catch (e) {
+      const msg = `${name}, 1000 services: ${(e as Error).message}`;
+      log(`  FAILED ${msg}`);
+      failures.push(msg);
     } finally {
       await t.shutdown();
     }
