@@ -31,6 +31,10 @@ async function bail(code: number, why: string): Promise<never> {
 }
 process.on('SIGINT', () => void bail(130, 'interrupted'));
 process.on('SIGTERM', () => void bail(143, 'terminated'));
+process.on('unhandledRejection', (e) => {
+  // Commands killed by the cleanup reject while it runs: expected then.
+  if (!stopping) void bail(1, `bench failed: ${(e as Error).message}`);
+});
 const deadline = setTimeout(() => void bail(1, `over the ${P.budgetS} s budget`), P.budgetS * 1000 + 30_000);
 deadline.unref();
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './harness.js';
-import { alive } from './proc.js';
+import { alive, withEnv } from './proc.js';
 import type { Entry, Svc, Tool } from './tool.js';
 import { cleanup, run, runOk, tempDir, waitFor } from './util.js';
 
@@ -79,8 +79,11 @@ export class Pm2 implements Tool {
 
   async shutdown(): Promise<void> {
     this.undo();
-    if (this.daemonPid() === undefined) return;
-    await this.cli(['kill'], 30_000).catch(() => undefined);
+    if (this.daemonPid() !== undefined) await this.cli(['kill'], 30_000).catch(() => undefined);
+    // Apps a God daemon was still launching when it was killed (an interrupted start) survive it.
+    for (const pid of withEnv(`PM2_HOME=${this.env.PM2_HOME}`)) {
+      if (pid !== process.pid) process.kill(pid, 'SIGKILL');
+    }
   }
 
   logFiles(service: string): string[] {

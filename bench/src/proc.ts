@@ -90,3 +90,19 @@ export function machine(): { cores: number; memGiB: number; kernel: string } {
   const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
   return { cores: cpu, memGiB: mem?.[1] ? Number(mem[1]) / 1024 / 1024 : 0, kernel };
 }
+
+/** Pids of the processes whose environment holds `entry` (`NAME=value`): a tool's strays. */
+export function withEnv(entry: string): number[] {
+  const out: number[] = [];
+  const needle = Buffer.from(`${entry}\0`);
+  for (const name of readdirSync('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`).includes(needle)) out.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}

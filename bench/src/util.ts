@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,9 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/** Commands `run` has under way: killed when the bench is cleaned up. */
+const inFlight = new Set<ChildProcess>();
+
 /** Runs a command to its end; its wall time is `ms`. Rejects on timeout. */
 export function run(cmd: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -26,6 +29,7 @@ export function run(cmd: string, args: readonly string[], o: RunOptions = {}): P
       cwd: o.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    inFlight.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -39,6 +43,7 @@ export function run(cmd: string, args: readonly string[], o: RunOptions = {}): P
       reject(e);
     });
     child.on('close', (code) => {
+      inFlight.delete(child);
       clearTimeout(timer);
       resolve({
         code,
@@ -115,6 +120,8 @@ class Cleanup {
   }
 
   async runAll(): Promise<void> {
+    // Commands of the interrupted step first: a client waiting on a daemon being stopped would hang.
+    for (const c of inFlight) c.kill('SIGKILL');
     while (this.steps.length > 0) {
       const step = this.steps.pop();
       if (!step) break;

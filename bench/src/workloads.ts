@@ -40,9 +40,12 @@ export async function startAndVerify(t: Tool, n: number, timeoutMs = 120_000): P
   const t0 = performance.now();
   const upDone = t.up();
   let returned = false;
-  void upDone.then(() => {
-    returned = true;
-  });
+  upDone.then(
+    () => {
+      returned = true;
+    },
+    () => undefined, // the race below reports it
+  );
   await waitFor(
     `${t.name}: ${n} running processes`,
     async () => {
