@@ -1,4 +1,4 @@
-import { isLagged } from '@harness/protocol';
+import { isLagged, MAX_TAIL } from '@harness/protocol';
 import type { CliContext } from '../context.js';
 import { connect } from '../daemon-client.js';
 import { loadStack } from '../load-stack.js';
@@ -25,9 +25,12 @@ export async function logs(
       throw new UsageError('UNKNOWN_SERVICE', `no service named ${s} in stack "${config.name}"`);
     }
   }
-  const n = options.lines === undefined ? 100 : options.lines === 'all' ? 1_000_000 : Number(options.lines);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError('INVALID_ARGUMENT', `-n ${options.lines} is not a number of lines`);
+  const n = options.lines === undefined ? 100 : options.lines === 'all' ? MAX_TAIL : Number(options.lines);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_TAIL)
+    throw new UsageError(
+      'INVALID_ARGUMENT',
+      `-n ${options.lines} is not a number of lines (0 to ${MAX_TAIL}, or all)`,
+    );
   const names = services.length > 0 ? services : Object.keys(config.services);
   const width = Math.max(...names.map((s) => s.length), 4);
   const paint = painter(cx.stdout, cx);
