@@ -22,6 +22,8 @@ export interface InstanceRecord {
 /** A started (or adopted) instance, whatever runs it. */
 export interface RunningInstance {
   readonly pid: number | undefined;
+  /** Process start time in clock ticks after boot: with the pid, it names the process for good. */
+  readonly startTime: number | undefined;
   /** Output lines (from the log file, with offsets). */
   readonly events: SharedEventStream<ProcessEvent>;
   readonly adopted: boolean;

@@ -59,6 +59,11 @@ export class Instance {
     return this.#running?.pid;
   }
 
+  /** The running process's start time (clock ticks after boot), with `pid` its identity. */
+  get startTime(): number | undefined {
+    return this.#running?.startTime;
+  }
+
   /** Whether it runs, or is about to (starting, or in backoff before a restart). */
   get active(): boolean {
     return this.#running !== undefined || this.#backoff !== undefined || this.status.state === 'starting';

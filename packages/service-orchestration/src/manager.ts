@@ -36,6 +36,8 @@ export interface InstanceInfo extends InstanceStatus {
   /** `healthy` / `unhealthy` once a readiness probe has an opinion, `none` without one. */
   readonly health: 'healthy' | 'unhealthy' | 'starting' | 'none';
   readonly pid: number | undefined;
+  /** Process start time in clock ticks after boot (pid + start time name one process). */
+  readonly startTime: number | undefined;
   readonly restarts: number;
   readonly startedAt: number | undefined;
   readonly uptimeMs: number | undefined;
@@ -403,6 +405,7 @@ export class ServiceManager {
                       ? 'starting'
                       : 'none',
             pid: i.pid,
+            startTime: i.startTime,
             restarts: i.history.restarts,
             startedAt: live ? i.startedAt : undefined,
             uptimeMs: live && i.startedAt !== undefined ? now - i.startedAt : undefined,

@@ -85,6 +85,7 @@ function fromHandle(
 ): RunningInstance {
   return {
     pid: handle.pid,
+    startTime: handle.startTime,
     events: handle.events,
     adopted,
     wait: () => handle.wait(),

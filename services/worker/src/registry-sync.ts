@@ -1,6 +1,5 @@
 import type { InstanceInfo, ServiceManager } from '@harness/service-orchestration';
 import type { ServiceRegistration, ServiceRegistry, ServiceState } from '@harness/service-registry';
-import { processStartTime } from './process-start-time.js';
 
 /**
  * Keeps the registry's records of this host in step with the service manager: one record per
@@ -15,7 +14,6 @@ export class RegistrySync {
   /** What was last written per key (JSON), to skip writes that change nothing. */
   readonly #written = new Map<string, string>();
   /** Start times of the pids seen, read once from /proc. */
-  readonly #startTimes = new Map<string, number | undefined>();
   readonly #dirty = new Set<string>();
   readonly #onError: (error: unknown) => void;
   #running: Promise<void> | undefined;
@@ -89,7 +87,7 @@ export class RegistrySync {
   }
 
   #registration(row: InstanceInfo): ServiceRegistration {
-    const startTime = row.pid === undefined ? undefined : this.#startTime(row.pid, row.startedAt);
+    const { startTime } = row;
     const { state, reason } = registryState(row);
     return {
       stack: row.stack,
@@ -114,16 +112,6 @@ export class RegistrySync {
         ? { nextAttemptAt: new Date(row.until).toISOString() }
         : {}),
     };
-  }
-
-  /** The process start time of a run (by pid and the run's start: pids are reused). */
-  #startTime(pid: number, startedAt: number | undefined): number | undefined {
-    const key = `${pid}@${startedAt}`;
-    if (!this.#startTimes.has(key)) {
-      if (this.#startTimes.size > 10_000) this.#startTimes.clear();
-      this.#startTimes.set(key, processStartTime(pid));
-    }
-    return this.#startTimes.get(key);
   }
 }
 
