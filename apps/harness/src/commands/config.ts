@@ -1,38 +1,11 @@
-import { resolve } from 'node:path';
-import {
-  ConfigErrors,
-  formatConfigYaml,
-  formatErrors,
-  loadConfig,
-  type ResolvedConfig,
-} from '@harness/harness-config';
-import type { ConfigError } from '@harness/harness-config';
-import { locateConfig } from '../config-file.js';
+import { formatConfigYaml, formatErrors } from '@harness/harness-config';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../usage-error.js';
+import { readStackConfig } from '../load-stack.js';
 
 /** Options of `harness config validate` and `harness config print`. */
 export interface ConfigVerbOptions {
   readonly file?: string;
   readonly json?: boolean;
-}
-
-type Loaded =
-  | { file: string; config: ResolvedConfig; warnings: readonly ConfigError[] }
-  | { file: string; errors: ConfigErrors };
-
-function load(options: ConfigVerbOptions, cx: CliContext): Loaded {
-  const file = locateConfig(options.file, cx.cwd);
-  try {
-    return { file, ...loadConfig(resolve(cx.cwd, file), { env: cx.env, name: file }) };
-  } catch (error) {
-    if (!(error instanceof ConfigErrors)) throw error;
-    const first = error.errors[0];
-    if (error.errors.length === 1 && first?.code === 'FILE_NOT_FOUND') {
-      throw new UsageError('CONFIG_NOT_FOUND', first.message);
-    }
-    return { file, errors: error };
-  }
 }
 
 const color = (cx: CliContext): boolean => cx.stderr.isTTY === true && !cx.env.NO_COLOR;
@@ -45,7 +18,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
  * process.exitCode = await validate({ file: 'harness.yaml' }, processContext());
  */
 export async function validate(options: ConfigVerbOptions, cx: CliContext): Promise<number> {
-  const loaded = load(options, cx);
+  const loaded = readStackConfig(options, cx);
   const errors = 'errors' in loaded ? loaded.errors.errors : [];
   const warnings = 'errors' in loaded ? loaded.errors.warnings : loaded.warnings;
   if (options.json) {
@@ -93,7 +66,7 @@ export async function validate(options: ConfigVerbOptions, cx: CliContext): Prom
  * process.exitCode = await print({ json: true }, processContext());
  */
 export async function print(options: ConfigVerbOptions, cx: CliContext): Promise<number> {
-  const loaded = load(options, cx);
+  const loaded = readStackConfig(options, cx);
   if (!('config' in loaded)) {
     const all = [...loaded.errors.errors, ...loaded.errors.warnings];
     cx.stderr.write(`${formatErrors(all, { color: color(cx) })}\n`);
