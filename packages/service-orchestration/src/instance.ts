@@ -14,7 +14,7 @@ export interface InstanceContext {
   readonly stack: string;
   readonly index: number;
   spec: ServiceSpec;
-  readonly executor: ServiceExecutor;
+  executor: ServiceExecutor;
   readonly launcher: LocalLauncher;
   readonly logs: LogStore;
   readonly counters: ServiceCounters;

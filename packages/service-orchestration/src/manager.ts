@@ -16,7 +16,11 @@ import { type LogsOptions, readLogs, type StampedLogLine } from './logs.js';
 export interface ServiceManagerOptions {
   /** Folder of the persisted state and the log files. */
   readonly stateDir: string;
-  readonly executor?: ServiceExecutor;
+  /**
+   * Executors by target kind, added to (or replacing) the built-in ones. The built-in
+   * `process` executor runs local processes.
+   */
+  readonly executors?: readonly ServiceExecutor[];
   readonly launcher?: LocalLauncher;
   readonly logLimits?: LogLimits;
   /** Random numbers for backoff jitter (0..1). */
@@ -85,7 +89,7 @@ export class ServiceManager {
   readonly events = new SharedEventStream<ManagerEvent>({ history: 10_000 });
   readonly #store: StateStore;
   readonly #logs: LogStore;
-  readonly #executor: ServiceExecutor;
+  readonly #executors = new Map<string, ServiceExecutor>();
   readonly #launcher: LocalLauncher;
   readonly #random: () => number;
   readonly #stopProgressIntervalMs: number;
@@ -98,7 +102,8 @@ export class ServiceManager {
     this.#store = new StateStore(options.stateDir);
     this.#logs = new LogStore(join(options.stateDir, 'logs'), options.logLimits ?? DEFAULT_LOG_LIMITS);
     this.#launcher = options.launcher ?? new LocalLauncher();
-    this.#executor = options.executor ?? new ProcessExecutor(this.#launcher);
+    for (const e of [new ProcessExecutor(this.#launcher), ...(options.executors ?? [])])
+      this.#executors.set(e.kind, e);
     this.#random = options.random ?? Math.random;
     const interval = options.stopProgressIntervalMs ?? 1000;
     if (!(Number.isFinite(interval) && interval > 0)) {
@@ -157,7 +162,15 @@ export class ServiceManager {
         rt.services.set(s.name, svc);
       }
       const running = svc.instances.some((i) => i.active);
-      if (!running) svc.spec = s;
+      if (!running && svc.spec !== s) {
+        // A stopped service takes the new spec (and its executor) at its next start.
+        const executor = this.#executorFor(s);
+        svc.spec = s;
+        for (const inst of svc.instances) {
+          inst.ctx.spec = s;
+          inst.ctx.executor = executor;
+        }
+      }
       while (svc.instances.length < svc.spec.replicas)
         svc.instances.push(this.#instance(spec.name, svc, svc.instances.length));
     }
@@ -170,7 +183,7 @@ export class ServiceManager {
       stack,
       index,
       spec: svc.spec,
-      executor: this.#executor,
+      executor: this.#executorFor(svc.spec),
       launcher: this.#launcher,
       logs: this.#logs,
       counters: svc.counters,
@@ -189,6 +202,17 @@ export class ServiceManager {
         this.#scheduleSave();
       },
     });
+  }
+
+  #executorFor(spec: ServiceSpec): ServiceExecutor {
+    const e = this.#executors.get(spec.target.kind);
+    if (e === undefined) {
+      throw new OrchestrationError(
+        'INVALID_SPEC',
+        `service ${spec.name}: no executor runs ${spec.target.kind} targets${this.#hint([...this.#executors.keys()])}`,
+      );
+    }
+    return e;
   }
 
   #stack(name: string): StackRuntime {

@@ -141,6 +141,27 @@ describe('ServiceManager', () => {
     assert.equal(existsSync(join(dir, 'logs', name, 'worker.3.log')), false);
   });
 
+  it('runs the new command of a stopped service after its spec changed', async (t) => {
+    const manager = await openManager(t);
+    const name = uniqueStack('respec');
+    await manager.up({ name, services: [shService('svc', 'exec sleep 1001')] });
+    await manager.stop(name, 'svc');
+    await manager.up({ name, services: [shService('svc', 'exec sleep 1002')] });
+    const pid = stateOf(manager, name, 'svc').pid as number;
+    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'latin1'), /sleep\x001002/);
+  });
+
+  it('names the service and the kinds it knows when no executor runs its target', async (t) => {
+    const manager = await openManager(t);
+    const odd = { ...sleeper('odd'), target: { kind: 'carrier-pigeon' } } as unknown as ReturnType<
+      typeof sleeper
+    >;
+    await assert.rejects(manager.up({ name: uniqueStack('kind'), services: [odd] }), {
+      code: 'INVALID_SPEC',
+      message: /service odd: no executor runs carrier-pigeon targets \(known: process\)/,
+    });
+  });
+
   it('refuses to work once closed', async (t) => {
     const manager = await openManager(t);
     await manager.close();
