@@ -3,6 +3,7 @@ import { CommandError } from './errors.js';
 import type { ExitStatus, ProcessEvent } from './events.js';
 import { FileFollower } from './file-follower.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './line-splitter.js';
+import { watchPid } from './pid-watch.js';
 import { isRunning, readProcStat } from './proc.js';
 import type { LogFiles } from './process-handle.js';
 import { SharedEventStream, type SharedEventStreamOptions } from './shared-event-stream.js';
@@ -205,16 +206,19 @@ export class LocalAttacher {
 
 /**
  * Resolves when the attached main process is gone. A process that is not our child gives no
- * exit event (Node has no pidfd), so its /proc entry is checked every `pollInterval` ms; with a
- * cgroup the tree emptying also wakes it at once.
+ * exit event (Node has no pidfd), so it is checked every `pollInterval` ms, on one timer shared
+ * by every attached process; with a cgroup the tree emptying also wakes it at once.
  */
 function whenGone(options: AttachOptions, cgroup: string | undefined, detached: AbortSignal): Promise<void> {
   const interval = options.pollInterval ?? (cgroup !== undefined ? 1000 : 100);
   return new Promise((resolve) => {
     const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    let unwatch = (): void => {};
+    let ended = false;
     const done = (): void => {
-      clearTimeout(timer);
+      if (ended) return;
+      ended = true;
+      unwatch();
       abort.abort();
       detached.removeEventListener('abort', done);
       resolve();
@@ -222,10 +226,7 @@ function whenGone(options: AttachOptions, cgroup: string | undefined, detached: 
     detached.addEventListener('abort', done, { once: true });
     if (cgroup !== undefined)
       void whenCgroupEmpty(cgroup, abort.signal).then(() => !abort.signal.aborted && done());
-    const check = (): void => {
-      if (!isRunning(options.pid, options.startTime)) done();
-      else timer = setTimeout(check, interval);
-    };
-    check();
+    unwatch = watchPid(options.pid, options.startTime, interval, done);
+    if (ended) unwatch();
   });
 }

@@ -150,6 +150,29 @@ describe('log files mode and LocalAttacher', { timeout: 30_000 }, () => {
     assert.equal(h.status(), 'running');
   });
 
+  it('watches many attached processes on one timer, and sees each end', async (t) => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const sleepers = Array.from({ length: 20 }, () => spawn('sleep', ['1000'], { stdio: 'ignore' }));
+    t.after(() => {
+      for (const c of sleepers) c.kill('SIGKILL');
+    });
+    const before = timers();
+    const handles = await Promise.all(
+      sleepers.map((c) => {
+        const st = readProcStat(c.pid as number);
+        assert.ok(st !== undefined);
+        return attacher.attach({ pid: st.pid, startTime: st.startTime, pollInterval: 20 });
+      }),
+    );
+    assert.equal(timers() - before, 1, 'one shared timer for 20 processes');
+    const waits = handles.map((h) => h.wait());
+    for (const c of sleepers) c.kill('SIGKILL');
+    const ended = await Promise.all(waits);
+    assert.deepEqual(ended[0], { code: null, signal: null });
+    assert.equal(ended.length, 20);
+    assert.ok(await eventually(() => timers() === before), 'the timer stops with the last watch');
+  });
+
   it('refuses a pid whose start time differs (PID_MISMATCH)', async () => {
     const me = readProcStat(process.pid);
     assert.ok(me !== undefined);
