@@ -1,6 +1,7 @@
 import type { WorkerApi } from '@harness/protocol';
 import type { InstanceInfo, StateName } from '@harness/service-orchestration';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { readdirSync } from 'node:fs';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /** Every state a `harness_service_state` series exists for. */
 const STATES: readonly StateName[] = [
@@ -33,7 +34,7 @@ function byService(rows: readonly InstanceInfo[]): InstanceInfo[][] {
 /**
  * A Prometheus registry (its own, not prom-client's global one) whose service metrics are read
  * from `worker.status()` when scraped — no timer runs between scrapes — plus prom-client's
- * default process metrics. Per service (label `stack`, `service`):
+ * the daemon's own process metrics, also read when scraped. Per service (label `stack`, `service`):
  *
  * - `harness_service_up` 1 when a process of the service runs, else 0;
  * - `harness_service_restarts_total`, `harness_service_spawned_total`,
@@ -50,7 +51,7 @@ function byService(rows: readonly InstanceInfo[]): InstanceInfo[][] {
  */
 export function serviceMetrics(worker: WorkerApi): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  processMetrics(registry);
   const labelNames = ['stack', 'service'] as const;
   // One status read per scrape, shared by every metric's collect (the worker may be remote).
   let scrape: Promise<{ rows: InstanceInfo[]; stacks: number }> | undefined;
@@ -127,4 +128,67 @@ export function serviceMetrics(worker: WorkerApi): Registry {
     },
   });
   return registry;
+}
+
+/**
+ * The daemon's own process metrics, with prom-client's default names, read when scraped.
+ * prom-client's `collectDefaultMetrics` is not used: its event-loop-lag histogram runs a 10 ms
+ * timer for the life of the process, which would wake an idle daemon 100 times a second.
+ */
+function processMetrics(registry: Registry): void {
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  const counter = (name: string, help: string, read: () => number): void => {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  };
+  const cpu = (which: 'user' | 'system'): number => process.cpuUsage()[which] / 1e6;
+  counter('process_cpu_user_seconds_total', 'User CPU time spent in seconds.', () => cpu('user'));
+  counter('process_cpu_system_seconds_total', 'System CPU time spent in seconds.', () => cpu('system'));
+  counter('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  });
+  const startedAt = Date.now() / 1000 - process.uptime();
+  gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', () =>
+    Math.round(startedAt),
+  );
+  gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage.rss());
+  gauge(
+    'nodejs_heap_size_total_bytes',
+    'Process heap size from Node.js in bytes.',
+    () => process.memoryUsage().heapTotal,
+  );
+  gauge(
+    'nodejs_heap_size_used_bytes',
+    'Process heap size used from Node.js in bytes.',
+    () => process.memoryUsage().heapUsed,
+  );
+  gauge(
+    'nodejs_external_memory_bytes',
+    'Node.js external memory size in bytes.',
+    () => process.memoryUsage().external,
+  );
+  gauge('process_open_fds', 'Number of open file descriptors.', () => {
+    try {
+      return readdirSync('/proc/self/fd').length;
+    } catch {
+      return 0;
+    }
+  });
 }

@@ -129,7 +129,10 @@ describe('server', () => {
     const uptime = at('harness_service_uptime_seconds', 'calm');
     assert.ok(uptime !== undefined && uptime >= 0 && uptime < 600);
     assert.equal(samples.get('harness_stacks'), 1);
-    assert.ok(samples.has('process_cpu_user_seconds_total'), 'default process metrics');
+    const rss = samples.get('process_resident_memory_bytes') ?? 0;
+    assert.ok(rss > 1e6 && Math.abs(rss - process.memoryUsage.rss()) < 512 * 2 ** 20, `rss ${rss}`);
+    assert.ok((samples.get('process_cpu_seconds_total') ?? 0) > 0, 'process CPU time');
+    assert.ok((samples.get('process_open_fds') ?? 0) > 2, 'open fds');
 
     await w.api.stop(stack, 'calm');
     const after = parseProm(await (await fetch(`${server.url}/metrics`)).text());
