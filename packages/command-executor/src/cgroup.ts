@@ -55,15 +55,6 @@ export function createCgroup(root: string, name: string): string {
   return dir;
 }
 
-/** Moves a process into the cgroup; ignores a process that is already gone. */
-export function joinCgroup(dir: string, pid: number): void {
-  try {
-    writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-  }
-}
-
 /** Pids in the cgroup (live ones; zombies have already left it). */
 export function cgroupPids(dir: string): number[] {
   try {
@@ -133,6 +124,23 @@ export function whenCgroupEmpty(
   signal?: AbortSignal,
   options: { readonly ref?: boolean } = {},
 ): Promise<void> {
+  return whenCgroup(dir, false, signal, options);
+}
+
+/**
+ * Resolves when a process has joined the cgroup (`populated 1`), the same way: an inotify
+ * watch on `cgroup.events`, the state read once the watch is set.
+ */
+export function whenCgroupPopulated(dir: string, signal?: AbortSignal): Promise<void> {
+  return whenCgroup(dir, true, signal, {});
+}
+
+function whenCgroup(
+  dir: string,
+  populated: boolean,
+  signal: AbortSignal | undefined,
+  options: { readonly ref?: boolean },
+): Promise<void> {
   return new Promise((resolve) => {
     let watcher: ReturnType<typeof watch> | undefined;
     const done = (): void => {
@@ -140,9 +148,10 @@ export function whenCgroupEmpty(
       signal?.removeEventListener('abort', done);
       resolve();
     };
+    if (signal?.aborted) return done();
     try {
       watcher = watch(join(dir, 'cgroup.events'), () => {
-        if (!cgroupPopulated(dir)) done();
+        if (cgroupPopulated(dir) === populated) done();
       });
       watcher.on('error', done);
       if (options.ref === false) watcher.unref();
@@ -151,7 +160,7 @@ export function whenCgroupEmpty(
       return;
     }
     signal?.addEventListener('abort', done, { once: true });
-    if (!cgroupPopulated(dir)) done();
+    if (cgroupPopulated(dir) === populated) done();
   });
 }
 

@@ -4,9 +4,9 @@ import {
   cgroupWrapper,
   createCgroup,
   harnessCgroupRoot,
-  joinCgroup,
   removeCgroup,
   removeCgroupWhenEmpty,
+  whenCgroupPopulated,
 } from './cgroup.js';
 import type { Command } from './command.js';
 import { CommandError } from './errors.js';
@@ -170,9 +170,13 @@ export class LocalLauncher {
     const ended = new Promise<ExitStatus>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
-    // The wrapper puts the child in its cgroup before exec; writing the pid here too makes that
-    // true already when launch() resolves (the wrapper may not have run yet).
-    if (cgroup !== undefined) joinCgroup(cgroup, pid);
+    // The wrapper puts the child in its cgroup before exec. launch() resolves once it has (or
+    // the child ended first): the whole tree is then in the cgroup. A move into a cgroup can
+    // take milliseconds in the kernel; the wrapper pays it, not this event loop. (The output is
+    // taken up below before this is awaited, so nothing written meanwhile is lost.)
+    const joining = new AbortController();
+    const joined =
+      cgroup === undefined ? undefined : Promise.race([whenCgroupPopulated(cgroup, joining.signal), ended]);
     const startTime = readProcStat(pid)?.startTime ?? 0;
     events.push({ type: 'started', time: Date.now(), pid });
 
@@ -250,6 +254,10 @@ export class LocalLauncher {
           events.close();
         });
       });
+    }
+    if (joined !== undefined) {
+      await joined;
+      joining.abort();
     }
     const handle = new ProcessHandle({
       command,
