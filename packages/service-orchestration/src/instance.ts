@@ -228,6 +228,11 @@ export class Instance {
           delayMs: decision.delayMs,
           reason: describeEnd(end),
         });
+        if (decision.delayMs <= 0) {
+          // No backoff: respawn now, before anything else (the state is saved after).
+          void this.start();
+          return;
+        }
         this.#backoff = setTimeout(() => {
           this.#backoff = undefined;
           if (this.#wantUp) void this.start();

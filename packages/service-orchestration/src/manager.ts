@@ -9,7 +9,7 @@ import { Instance } from './instance.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits, LogStore } from './log-store.js';
 import { ProcessExecutor } from './process-executor.js';
 import type { DependencyCondition, ServiceSpec, StackSpec } from './spec.js';
-import { type PersistedStack, StateStore } from './state-store.js';
+import { type PersistedStack, type PersistedState, StateStore } from './state-store.js';
 import { type LogsOptions, readLogs, type StampedLogLine } from './logs.js';
 
 /** Options of {@link ServiceManager.open}. */
@@ -96,6 +96,14 @@ export class ServiceManager {
   readonly #stacks = new Map<string, StackRuntime>();
   readonly #changes = new EventEmitter();
   #saveScheduled = false;
+  /** A write of the state is in flight (they are serialized). */
+  #writing: Promise<void> | undefined;
+  /** Something changed since the last write began. */
+  #dirty = false;
+  /** What the last durable write held of the desired state (specs + desired services). */
+  #durableKey = '';
+  readonly #specIds = new WeakMap<StackSpec, number>();
+  #specCounter = 0;
   #closed = false;
 
   private constructor(options: ServiceManagerOptions) {
@@ -461,8 +469,16 @@ export class ServiceManager {
   }
 
   /** Writes the state now (it is otherwise written right after each change). */
-  flush(): void {
-    this.#saveScheduled = false;
+  /**
+   * Resolves once the state as it is now is on disk. Saves are otherwise made on their own
+   * after each change, coalesced and off the event loop.
+   */
+  async flush(): Promise<void> {
+    this.#dirty = true;
+    await this.#drain();
+  }
+
+  #snapshot(): PersistedState {
     const stacks: Record<string, PersistedStack> = {};
     for (const [name, rt] of this.#stacks) {
       const instances: Record<string, ReturnType<Instance['persisted']>[]> = {};
@@ -473,14 +489,58 @@ export class ServiceManager {
       }
       stacks[name] = { spec: rt.spec, desired, instances };
     }
-    this.#store.save({ version: 1, stacks });
+    return { version: 1, stacks };
+  }
+
+  /**
+   * The part of the state worth an fsync: which stacks and services are wanted, and their specs.
+   * Pids and offsets change with every restart and mean nothing after the machine went down,
+   * so a change of only those is written without one.
+   */
+  #durable(state: PersistedState): string {
+    return Object.entries(state.stacks)
+      .map(([name, s]) => {
+        let id = this.#specIds.get(s.spec);
+        if (id === undefined) {
+          id = ++this.#specCounter;
+          this.#specIds.set(s.spec, id);
+        }
+        return `${name}\0${id}\0${s.desired.join('\0')}`;
+      })
+      .join('\n');
+  }
+
+  /** Writes until nothing is left unsaved; one write at a time. */
+  #drain(): Promise<void> {
+    this.#writing ??= (async () => {
+      try {
+        while (this.#dirty) {
+          this.#dirty = false;
+          const state = this.#snapshot();
+          const key = this.#durable(state);
+          const durable = key !== this.#durableKey;
+          await this.#store.write(state, durable);
+          if (durable) this.#durableKey = key;
+        }
+      } finally {
+        this.#writing = undefined;
+      }
+    })();
+    return this.#writing;
   }
 
   #scheduleSave(): void {
+    this.#dirty = true;
     if (this.#saveScheduled || this.#closed) return;
     this.#saveScheduled = true;
     setImmediate(() => {
-      if (this.#saveScheduled && !this.#closed) this.flush();
+      this.#saveScheduled = false;
+      if (this.#closed || this.#writing !== undefined) return; // an in-flight write loops on #dirty
+      this.#drain().catch((e: unknown) => {
+        process.emitWarning(`cannot save the state in ${this.#store.file}: ${(e as Error).message}`, {
+          code: 'HARNESS_STATE_WRITE',
+        });
+      });
     });
   }
 
@@ -494,7 +554,7 @@ export class ServiceManager {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.flush();
+    await this.flush();
     this.#closed = true;
     const all = [...this.#stacks.values()].flatMap((rt) =>
       [...rt.services.values()].flatMap((s) => s.instances),

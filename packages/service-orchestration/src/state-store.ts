@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OrchestrationError } from './errors.js';
 import type { InstanceRecord } from './executor.js';
@@ -29,8 +30,9 @@ const EMPTY: PersistedState = { version: 1, stacks: {} };
 
 /**
  * The manager's state on disk, `<dir>/state.json`, replaced atomically: written to a temporary
- * file, fsynced, renamed over the old one, and the folder fsynced — so a supervisor killed at
- * any instant leaves either the old state or the new one, never a torn file.
+ * file and renamed over the old one — so a supervisor killed at any instant leaves either the
+ * old state or the new one, never a torn file. A durable save also fsyncs the file and the
+ * folder, so the state survives the machine going down too.
  */
 export class StateStore {
   readonly file: string;
@@ -65,6 +67,32 @@ export class StateStore {
     }
   }
 
+  /**
+   * Writes the state off the event loop (the thread pool does the I/O). Not durable, it is still
+   * atomic against the supervisor's death; `durable` adds the fsyncs that make it survive a
+   * power loss. Calls must not overlap (the manager serializes them).
+   */
+  async write(state: PersistedState, durable: boolean): Promise<void> {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(state));
+      if (durable) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.file);
+    if (durable) {
+      const dir = await open(dirname(this.file), 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    }
+  }
+
+  /** Writes the state at once, durably, on this thread. */
   save(state: PersistedState): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);

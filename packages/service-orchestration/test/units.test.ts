@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LocalLauncher } from '@harness/command-executor';
 import {
@@ -14,6 +17,7 @@ import {
   type RunEnd,
   runProbe,
   serviceSpec,
+  StateStore,
   startOrder,
   withDependencies,
 } from '../src/index.js';
@@ -198,5 +202,38 @@ describe('runProbe', () => {
     const closed = await runProbe(probeOf({ kind: 'tcp', host: '127.0.0.1', port }), launcher);
     assert.equal(closed.ok, false);
     assert.match(closed.message, /ECONNREFUSED/);
+  });
+});
+
+describe('StateStore', () => {
+  it('write() replaces the state atomically, durable or not, leaving no temporary file', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'svcorch-state-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const store = new StateStore(dir);
+    assert.deepEqual(store.load(), { version: 1, stacks: {} });
+    const one = {
+      version: 1 as const,
+      stacks: { a: { spec: { name: 'a', services: [] }, desired: ['x'], instances: {} } },
+    };
+    await store.write(one, true);
+    assert.deepEqual(store.load(), one);
+    const two = { version: 1 as const, stacks: {} };
+    await store.write(two, false);
+    assert.deepEqual(store.load(), two);
+    assert.deepEqual(readdirSync(dir), ['state.json']);
+  });
+
+  it('refuses a torn or foreign state file with STATE_CORRUPT, naming the file', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'svcorch-state-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'state.json'), '{"version":1,"stacks":');
+    assert.throws(
+      () => new StateStore(dir).load(),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'STATE_CORRUPT');
+        assert.ok(e.message.includes(join(dir, 'state.json')), e.message);
+        return true;
+      },
+    );
   });
 });
