@@ -5,7 +5,7 @@ import { FileFollower } from './file-follower.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './line-splitter.js';
 import { watchPid } from './pid-watch.js';
 import { isRunning, readProcStat } from './proc.js';
-import type { LogFiles } from './process-handle.js';
+import { type LogFiles, logFileSizes } from './process-handle.js';
 import { SharedEventStream, type SharedEventStreamOptions } from './shared-event-stream.js';
 import { type ProcessTree, type StopOptions, stopTree, treeMembers } from './tree.js';
 
@@ -92,7 +92,8 @@ export class AttachedHandle {
   /** The offsets just past the last line given out from each log file. */
   logOffsets(): { stdout: number; stderr: number } | undefined {
     const [out, err] = this.#followers;
-    return out === undefined ? undefined : { stdout: out.offset, stderr: (err ?? out).offset };
+    if (out === undefined) return this.logFiles === undefined ? undefined : logFileSizes(this.logFiles);
+    return { stdout: out.offset, stderr: (err ?? out).offset };
   }
 
   /** The live processes of its tree. */
@@ -152,7 +153,7 @@ export class LocalAttacher {
     const onLine = (e: ProcessEvent): void => events.push(e);
     events.push({ type: 'started', time: Date.now(), pid: options.pid });
     const lf = options.logFiles;
-    if (lf !== undefined) {
+    if (lf !== undefined && lf.follow !== false) {
       const out = new FileFollower(lf.stdout, {
         stream: 'stdout',
         from: options.offsets?.stdout ?? 'end',

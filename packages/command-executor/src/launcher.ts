@@ -20,7 +20,7 @@ import {
   pipeLines,
 } from './output-sources.js';
 import { readProcStat } from './proc.js';
-import { type LogFiles, ProcessHandle } from './process-handle.js';
+import { type LogFiles, logFileSizes, ProcessHandle } from './process-handle.js';
 import { treeGone } from './tree.js';
 import { checkCwd, resolveProgram } from './resolve-program.js';
 import { SharedEventStream, type SharedEventStreamOptions } from './shared-event-stream.js';
@@ -240,6 +240,13 @@ export class LocalLauncher {
           emitExit({ code, signal });
           events.close();
         });
+      });
+    } else if (options.logFiles.follow === false) {
+      const files = options.logFiles;
+      offsets = () => logFileSizes(files);
+      void ended.then(({ code, signal }) => {
+        emitExit({ code, signal });
+        events.close();
       });
     } else {
       const followers = await followLogFiles(options.logFiles, fds as OpenLogFiles, events, maxLine);

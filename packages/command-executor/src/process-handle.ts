@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { removeCgroupWhenEmpty } from './cgroup.js';
 import type { Command } from './command.js';
@@ -12,6 +13,28 @@ export interface LogFiles {
   readonly stdout: string;
   /** Default: the same file as stdout. */
   readonly stderr?: string;
+  /**
+   * Read the files back as line events (default true). With `false` nothing reads them: the
+   * events are only `started` and `exit`, the exit is given as soon as the process has ended
+   * (its output is all in the files already), and the log offsets are the files' sizes.
+   */
+  readonly follow?: boolean;
+}
+
+/** The sizes of the log files: the offsets of an output that is not followed. */
+export function logFileSizes(files: LogFiles): { stdout: number; stderr: number } {
+  const size = (f: string): number => {
+    try {
+      return statSync(f).size;
+    } catch {
+      return 0;
+    }
+  };
+  const stdout = size(files.stdout);
+  return {
+    stdout,
+    stderr: files.stderr === undefined || files.stderr === files.stdout ? stdout : size(files.stderr),
+  };
 }
 
 /** @internal What the launcher hands the handle. */

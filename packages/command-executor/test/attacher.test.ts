@@ -150,6 +150,43 @@ describe('log files mode and LocalAttacher', { timeout: 30_000 }, () => {
     assert.equal(h.status(), 'running');
   });
 
+  it('with follow: false, reads nothing back: started and exit only, offsets are the sizes', async (t) => {
+    const dir = scratch(t);
+    const logFiles = { stdout: join(dir, 'out.log'), follow: false };
+    const [events, handle] = await new LocalLauncher().launch(
+      Command.shell('seq 1 50000; echo err >&2; exit 3'),
+      { logFiles, name: LABEL },
+    );
+    const got = await readUntil(events.subscribe({ replay: 'all' }), (e) => e.type === 'exit');
+    assert.deepEqual(
+      got.map((e) => e.type),
+      ['started', 'exit'],
+    );
+    assert.deepEqual(await handle.wait(), { code: 3, signal: null });
+    const size = statSync(logFiles.stdout).size;
+    assert.equal(size, 288894 + 4, 'every byte of seq 1 50000 and the stderr line is in the file');
+    assert.deepEqual(handle.logOffsets(), { stdout: size, stderr: size });
+
+    const [, sleeper] = await new LocalLauncher().launch(Command.shell('echo hi; exec sleep 1000'), {
+      logFiles,
+      name: LABEL,
+    });
+    t.after(() => sleeper.kill());
+    const h = await attacher.attach({
+      pid: sleeper.pid,
+      startTime: sleeper.startTime,
+      logFiles,
+      pollInterval: 20,
+    });
+    const reader = h.events.subscribe({ replay: 'all' });
+    assert.equal((await reader.next()).value?.type, 'started');
+    assert.ok(await eventually(() => statSync(logFiles.stdout).size === size + 3), 'hi written');
+    assert.deepEqual(h.logOffsets(), { stdout: size + 3, stderr: size + 3 });
+    await sleeper.kill();
+    assert.deepEqual(await h.wait(), { code: null, signal: null });
+    assert.equal((await reader.next()).value?.type, 'exit', 'no line event before the exit');
+  });
+
   it('watches many attached processes on one timer, and sees each end', async (t) => {
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const sleepers = Array.from({ length: 20 }, () => spawn('sleep', ['1000'], { stdio: 'ignore' }));
