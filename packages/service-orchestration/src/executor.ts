@@ -17,6 +17,8 @@ export interface InstanceRecord {
   /** Byte offset in the log file up to which lines were seen. */
   readonly offset: number;
   readonly startedAt: number;
+  /** Whether its output is read back as lines (default true, for records that do not say). */
+  readonly follow?: boolean;
 }
 
 /** A started (or adopted) instance, whatever runs it. */

@@ -50,6 +50,8 @@ export class Instance {
   #generation = 0;
   #exitHandled: Promise<void> = Promise.resolve();
   #stopping: { running: RunningInstance; done: Promise<void> } | undefined;
+  /** Ends the rotation guard of the running instance's log file. */
+  #unguard: () => void = () => {};
 
   constructor(ctx: InstanceContext) {
     this.ctx = ctx;
@@ -169,7 +171,8 @@ export class Instance {
       this.ready = true;
       this.ctx.changed();
     }
-    this.#watchRotation(running);
+    this.#unguard();
+    this.#unguard = this.ctx.logs.guard(running.record().logFile);
     health.start();
     this.#exitHandled = running.wait().then(async (status) => {
       if (generation !== this.#generation) return;
@@ -180,24 +183,11 @@ export class Instance {
     });
   }
 
-  #watchRotation(running: RunningInstance): void {
-    const max = this.ctx.logs.limits.maxBytes;
-    void (async () => {
-      // With the lines read before this reader existed (a burst at start would otherwise never
-      // rotate); a reader that lagged checks the file itself.
-      const reader = running.events.subscribe({ bufferSize: 1024, replay: Number.MAX_SAFE_INTEGER });
-      for await (const e of reader) {
-        const seen =
-          e.type === 'lagged' ? max : e.type === 'stdout' || e.type === 'stderr' ? (e.offset ?? 0) : 0;
-        if (seen >= max) this.ctx.logs.rotateIfNeeded(running.record().logFile, seen);
-      }
-    })();
-  }
-
   #onExit(status: { code: number | null; signal: NodeJS.Signals | null }): void {
     const startedAt = this.startedAt ?? Date.now();
     this.#health?.stop();
     this.#health = undefined;
+    this.#unguard();
     this.#running = undefined;
     this.ready = false;
     this.ctx.counters.terminated++;
@@ -299,6 +289,7 @@ export class Instance {
   async detach(): Promise<void> {
     this.#clearBackoff();
     this.#health?.stop();
+    this.#unguard();
     this.#generation++;
     await this.#running?.detach();
   }

@@ -9,6 +9,8 @@ import {
   renameSync,
   statSync,
   truncateSync,
+  type FSWatcher,
+  watch,
 } from 'node:fs';
 import { join } from 'node:path';
 import { FileFollower, LineSplitter } from '@harness/command-executor';
@@ -68,6 +70,37 @@ export class LogStore {
     if (this.limits.keep >= 1) copyFileSync(file, `${file}.1`);
     truncateSync(file, 0);
     return true;
+  }
+
+  /**
+   * Keeps a log file within its bound while a process writes to it: every change of the file
+   * (inotify) schedules one size check — a burst of writes costs one check per turn of the
+   * event loop, an idle file costs nothing — and a file past the bound is rotated. Returns a
+   * function that ends the guard.
+   */
+  guard(file: string): () => void {
+    let scheduled = false;
+    const check = (): void => {
+      scheduled = false;
+      try {
+        this.rotateIfNeeded(file, statSync(file).size);
+      } catch {
+        // gone or unreadable: the next change checks again
+      }
+    };
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(file, { persistent: false }, () => {
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(check);
+      });
+    } catch {
+      return () => {};
+    }
+    watcher.on('error', () => watcher.close());
+    check();
+    return () => watcher.close();
   }
 
   /** The last `n` lines of an instance's log file, with their offsets. */

@@ -9,6 +9,7 @@ import {
 import { rmdirSync } from 'node:fs';
 import { OrchestrationError } from './errors.js';
 import type { InstanceRecord, RunningInstance, ServiceExecutor, StartContext } from './executor.js';
+import type { ServiceSpec } from './spec.js';
 
 /**
  * Runs services as local processes: each instance in its own process group (and cgroup when
@@ -42,11 +43,12 @@ export class ProcessExecutor implements ServiceExecutor {
       })
       .withCwd(t.cwd);
     try {
+      const follow = readsOutput(ctx.spec);
       const [, handle] = await this.launcher.launch(command, {
-        logFiles: { stdout: ctx.logFile },
+        logFiles: { stdout: ctx.logFile, follow },
         name: `${ctx.stack}.${ctx.spec.name}.${ctx.index}`,
       });
-      return fromHandle(handle, ctx.logFile, Date.now(), false);
+      return fromHandle(handle, ctx.logFile, Date.now(), false, follow);
     } catch (e) {
       throw new OrchestrationError(
         'START_FAILED',
@@ -62,10 +64,10 @@ export class ProcessExecutor implements ServiceExecutor {
         pid: record.pid,
         startTime: record.startTime,
         ...(record.cgroup !== undefined ? { cgroup: record.cgroup } : {}),
-        logFiles: { stdout: record.logFile },
+        logFiles: { stdout: record.logFile, follow: record.follow !== false },
         offsets: { stdout: record.offset },
       });
-      return fromHandle(handle, record.logFile, record.startedAt, true);
+      return fromHandle(handle, record.logFile, record.startedAt, true, record.follow !== false);
     } catch (e) {
       if (e instanceof CommandError && (e.code === 'NOT_RUNNING' || e.code === 'PID_MISMATCH')) {
         // Its cgroup, if empty now, is of no more use (rmdir refuses a populated one).
@@ -82,6 +84,7 @@ function fromHandle(
   logFile: string,
   startedAt: number,
   adopted: boolean,
+  follow: boolean,
 ): RunningInstance {
   return {
     pid: handle.pid,
@@ -102,9 +105,19 @@ function fromHandle(
       logFile,
       offset: handle.logOffsets()?.stdout ?? 0,
       startedAt,
+      follow,
     }),
     detach: () => handle.detach(),
   };
+}
+
+/**
+ * Whether the instance's output must be read back as lines: only a `log` probe needs them.
+ * Otherwise nothing reads the log file behind the process — it writes there directly — so a
+ * fast writer costs the supervisor nothing, and its end is known the moment it exits.
+ */
+function readsOutput(spec: ServiceSpec): boolean {
+  return spec.readiness?.kind === 'log' || spec.liveness?.kind === 'log';
 }
 
 /** Removes a cgroup folder once no process is left in it; a busy or missing one is left alone. */
