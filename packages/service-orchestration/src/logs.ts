@@ -1,4 +1,5 @@
-import { SharedEventStream } from '@harness/command-executor';
+import { closeSync, existsSync, type FSWatcher, fstatSync, openSync, readSync, watch } from 'node:fs';
+import { LineSplitter } from '@harness/command-executor';
 import type { LogLine, LogStore } from './log-store.js';
 
 /** Options of a log read. */
@@ -39,26 +40,88 @@ export async function* readLogs(
     starts.set(key, last === undefined ? 'end' : last.offset);
   }
   if (!options.follow || options.signal?.aborted) return;
-  const stream = new SharedEventStream<StampedLogLine>({ history: 0 });
-  const reader = stream.subscribe({ ...(options.signal ? { signal: options.signal } : {}) });
-  const stops = await Promise.all(
-    files.map((f) =>
-      store.follow(f.file, starts.get(`${f.service}.${f.instance}`) ?? 'end', (line, offset) =>
-        stream.push({ service: f.service, instance: f.instance, line, offset, time: Date.now() }),
-      ),
-    ),
+  yield* followFiles(
+    files.map((f) => ({ ...f, from: starts.get(`${f.service}.${f.instance}`) ?? 'end' })),
+    options.signal,
   );
-  // An abort closes the followers at once, even while the consumer is not pulling (a generator
-  // paused at a yield would otherwise never reach its finally).
-  let stopped: Promise<unknown> | undefined;
-  const stopAll = (): Promise<unknown> => {
-    stopped ??= Promise.all(stops.map((s) => s())).then(() => stream.close());
-    return stopped;
+}
+
+/** Bytes read from one file per pull. */
+const CHUNK = 256 * 1024;
+
+interface Cursor {
+  readonly service: string;
+  readonly instance: number;
+  readonly file: string;
+  fd: number | undefined;
+  pos: number;
+  splitter: LineSplitter;
+}
+
+/**
+ * New lines of log files as they are written, read only as fast as the consumer takes them:
+ * the file is the buffer, so a slow reader falls behind without losing a line and a fast
+ * writer costs nothing until someone reads. Waits on inotify when every file is at its end.
+ * A file that shrank was rotated (copied and truncated): it is read again from its start.
+ */
+async function* followFiles(
+  files: readonly { service: string; instance: number; file: string; from: number | 'end' }[],
+  signal: AbortSignal | undefined,
+): AsyncGenerator<StampedLogLine> {
+  let wake: (() => void) | undefined;
+  let changed = true;
+  const poke = (): void => {
+    changed = true;
+    wake?.();
   };
-  options.signal?.addEventListener('abort', () => void stopAll(), { once: true });
+  const watchers: FSWatcher[] = [];
+  const cursors: Cursor[] = [];
+  signal?.addEventListener('abort', poke, { once: true });
   try {
-    for await (const e of reader) if ('line' in e) yield e;
+    for (const f of files) {
+      if (!existsSync(f.file)) closeSync(openSync(f.file, 'a'));
+      const w = watch(f.file, { persistent: false }, poke);
+      w.on('error', () => undefined);
+      watchers.push(w);
+      const fd = openSync(f.file, 'r');
+      const pos = f.from === 'end' ? fstatSync(fd).size : f.from;
+      cursors.push({ ...f, fd, pos, splitter: new LineSplitter(undefined, pos) });
+    }
+    const buf = Buffer.allocUnsafe(CHUNK);
+    while (!signal?.aborted) {
+      if (!changed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (changed || signal?.aborted) resolve();
+        });
+        wake = undefined;
+        continue;
+      }
+      changed = false;
+      let read = false;
+      for (const c of cursors) {
+        if (c.fd === undefined) continue;
+        const size = fstatSync(c.fd).size;
+        if (size < c.pos) {
+          c.pos = 0;
+          c.splitter = new LineSplitter(undefined, 0);
+        }
+        const n = size > c.pos ? readSync(c.fd, buf, 0, Math.min(CHUNK, size - c.pos), c.pos) : 0;
+        if (n === 0) continue;
+        read = true;
+        c.pos += n;
+        if (c.pos < size) changed = true; // more is there: read on at the next turn
+        const time = Date.now();
+        for (const l of c.splitter.push(buf.subarray(0, n))) {
+          if (signal?.aborted) return;
+          yield { service: c.service, instance: c.instance, line: l.line, offset: l.end, time };
+        }
+      }
+      if (read) changed = true;
+    }
   } finally {
-    await stopAll();
+    signal?.removeEventListener('abort', poke);
+    for (const w of watchers) w.close();
+    for (const c of cursors) if (c.fd !== undefined) closeSync(c.fd);
   }
 }

@@ -468,7 +468,6 @@ export class ServiceManager {
     return readLogs(this.#logs, files, options);
   }
 
-  /** Writes the state now (it is otherwise written right after each change). */
   /**
    * Resolves once the state as it is now is on disk. Saves are otherwise made on their own
    * after each change, coalesced and off the event loop.

@@ -37,6 +37,26 @@ describe('log files', () => {
     assert.equal(all.length, 11);
   });
 
+  it('a follower slower than the writer gets every line, in order, from the file', async (t) => {
+    const manager = await openManager(t);
+    const name = uniqueStack('slowreader');
+    const n = 200_000;
+    // Written before the reader starts pulling, and far faster than it takes them.
+    await manager.up({ name, services: [shService('fast', `seq 1 ${n}; exec sleep 1000`)] });
+    const abort = new AbortController();
+    let expected = 1;
+    for await (const l of manager.logs(name, 'fast', {
+      follow: true,
+      since: { 'fast.0': 0 },
+      signal: abort.signal,
+    })) {
+      assert.equal(l.line, String(expected), `line ${expected}`);
+      if (expected % 5000 === 0) await new Promise((r) => setImmediate(r)); // a consumer that dawdles
+      if (expected++ === n) break;
+    }
+    assert.equal(expected - 1, n);
+  });
+
   it('rotates a log file by size and the follower keeps going', async (t) => {
     const dir = stateDir();
     const manager = await openManager(t, { stateDir: dir, logLimits: { maxBytes: 2000, keep: 2 } });
