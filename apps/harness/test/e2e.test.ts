@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { allGone, alive, harness, ps, setup, spawnUntil } from './e2e-helpers.js';
+import { allGone, alive, bin, harness, ps, setup, spawnUntil } from './e2e-helpers.js';
 
 describe('harness CLI end to end on the quickstart example', { timeout: 180_000 }, () => {
   it('up -d, ps, logs, stop/start/restart, a second up is a no-op, down leaves no process', async (t) => {
@@ -87,6 +89,36 @@ describe('harness CLI end to end on the quickstart example', { timeout: 180_000 
     b.child.kill('SIGINT');
     assert.equal((await a.done).code, 0);
     assert.equal((await b.done).code, 0);
+  });
+
+  it('logs --follow started before the stack is up waits for it, then shows its lines from the first', async (t) => {
+    const e = await setup(t);
+    const child = spawn(process.execPath, [bin, 'logs', '--follow', 'migrate'], { cwd: e.dir, env: e.env });
+    t.after(() => child.kill('SIGKILL'));
+    let out = '';
+    let err = '';
+    const seen = (re: RegExp, what: () => string, stream: NodeJS.ReadableStream) =>
+      new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (re.test(what())) resolve();
+        };
+        stream.on('data', check);
+        child.once('exit', () => reject(new Error(`logs exited: ${out}\n${err}`)));
+        check();
+      });
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      err += c;
+    });
+    await seen(/waiting for stack "quickstart" to start/, () => err, child.stderr);
+    const up = await harness(e, 'up', '-d');
+    assert.equal(up.code, 0, up.stderr);
+    await seen(/migration done/, () => out, child.stdout);
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, err);
   });
 
   it('a failing service makes up -d exit 1 naming it and why; its dependent is not started', async (t) => {

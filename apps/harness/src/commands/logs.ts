@@ -1,5 +1,5 @@
 import { isLagged, MAX_TAIL } from '@harness/protocol';
-import type { CliContext } from '../context.js';
+import type { CliContext, Output } from '../context.js';
 import { connect } from '../daemon-client.js';
 import { loadStack } from '../load-stack.js';
 import { painter, serviceColor } from '../style.js';
@@ -38,27 +38,78 @@ export async function logs(
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
+  const out = batchedWriter(cx.stdout);
+  const follow = options.follow === true;
   try {
-    const params = { stack: config.name, services: [...names], tail: n, follow: options.follow === true };
-    for await (const l of client.subscribe('logs', params, { signal: stop.signal })) {
-      if (isLagged(l)) {
-        cx.stderr.write(`harness: ${l.lagged} lines were dropped (this reader was too slow)\n`);
-        continue;
+    let tail = n;
+    for (;;) {
+      try {
+        const params = { stack: config.name, services: [...names], tail, follow };
+        for await (const l of client.subscribe('logs', params, { signal: stop.signal })) {
+          if (isLagged(l)) {
+            out.flush();
+            cx.stderr.write(`harness: ${l.lagged} lines were dropped (this reader was too slow)\n`);
+            continue;
+          }
+          const prefix =
+            names.length > 1 ? `${paint(serviceColor(l.service), `${l.service.padEnd(width)} |`)} ` : '';
+          out.write(`${prefix}${l.line}\n`);
+        }
+        return 0;
+      } catch (error) {
+        if (stop.signal.aborted) return 0;
+        if ((error as { code?: string }).code !== 'UNKNOWN_STACK') throw error;
+        if (!follow) {
+          cx.stderr.write(`harness: stack "${config.name}" is not running\n`);
+          return 1;
+        }
       }
-      const prefix =
-        names.length > 1 ? `${paint(serviceColor(l.service), `${l.service.padEnd(width)} |`)} ` : '';
-      cx.stdout.write(`${prefix}${l.line}\n`);
+      // --follow before the stack exists: wait for its first event (with the last one replayed,
+      // so a stack that came up since the refusal is not missed). The daemon has never run it,
+      // so its log files are new — everything in them by then is shown.
+      cx.stderr.write(`harness: waiting for stack "${config.name}" to start…\n`);
+      const events = client.subscribe('events', { stack: config.name, replay: 1 }, { signal: stop.signal });
+      try {
+        for await (const e of events) if (!isLagged(e)) break;
+      } catch (error) {
+        if (stop.signal.aborted) return 0;
+        throw error;
+      }
+      if (stop.signal.aborted) return 0;
+      tail = MAX_TAIL;
     }
-    return 0;
-  } catch (error) {
-    if (stop.signal.aborted) return 0;
-    if ((error as { code?: string }).code === 'UNKNOWN_STACK') {
-      cx.stderr.write(`harness: stack "${config.name}" is not running\n`);
-      return 1;
-    }
-    throw error;
   } finally {
+    out.flush();
     process.off('SIGINT', onSignal);
     client.close();
   }
+}
+
+/**
+ * Output gathered and written once per turn of the event loop (or every 64 KiB), not one
+ * write per line: a fast log then costs a few large writes.
+ */
+function batchedWriter(stream: Output): { write(text: string): void; flush(): void } {
+  let parts: string[] = [];
+  let size = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (parts.length === 0) return;
+    stream.write(parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    write(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= 64 * 1024) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
 }
