@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
-import { basename, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import type { Diagnostics, Range } from '../errors/diagnostics.js';
 import { type ReadFile, readEnvFile } from '../interpolate/read-env-file.js';
 import type { RawConfig, RawHost, RawProbe, RawService } from '../schema/harness-schema.js';
-import { NAMES } from '../schema/harness-schema.js';
+import { defaultStackName } from '../schema/names.js';
 import { splitHostPort, toCommand } from './command.js';
 import { DEFAULTS } from './defaults.js';
 import type { ServiceRef, TextValue } from './text.js';
@@ -77,7 +77,7 @@ export function resolveConfig(
   }
   return {
     config: {
-      name: raw.name ?? stackName(options.baseDir),
+      name: raw.name ?? defaultStackName(options.baseDir),
       file: options.file,
       dir: options.baseDir,
       env,
@@ -89,13 +89,6 @@ export function resolveConfig(
 }
 
 /** The default stack name: the folder's name, with characters a name may not hold replaced by `-`. */
-function stackName(dir: string): string {
-  const name = basename(dir)
-    .replace(/[^A-Za-z0-9_.-]/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '');
-  return NAMES.stack.test(name) ? name : 'stack';
-}
-
 function resolveHost(name: string, raw: RawHost, path: (p: string) => string): ResolvedHost {
   return {
     name,

@@ -3,15 +3,9 @@ import { boolean, duration, number, oneOf, scalarText, string, text } from './sc
 import { INVALID, type Infer, optional, required, type Schema } from './schema.js';
 import { byKind, list, located, object, record, refine } from './structures.js';
 
-/** Name patterns, shared with the reference checks and the docs. */
-export const NAMES = {
-  stack: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-  service: /^[A-Za-z0-9][A-Za-z0-9_-]*$/,
-  host: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-  port: /^[A-Za-z][A-Za-z0-9_-]*$/,
-  variable: /^[A-Za-z_][A-Za-z0-9_]*$/,
-  label: /^[A-Za-z0-9][A-Za-z0-9_./-]*$/,
-} as const;
+import { NAMES } from './names.js';
+
+export { NAMES };
 
 export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
 export const CONDITIONS = ['started', 'healthy', 'completed'] as const;
