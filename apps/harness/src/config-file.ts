@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { findConfigFile } from '@harness/harness-config';
+import { findConfigFile, quickStackName } from '@harness/harness-config/light';
+import type { CliContext } from './context.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -27,4 +28,21 @@ export function locateConfig(file: string | undefined, cwd: string): string {
   }
   const shown = relative(cwd, found);
   return shown.length < found.length ? shown : found;
+}
+
+/**
+ * The name of the stack a verb works on, read quickly when the file makes it plain (see
+ * `quickStackName`), else by loading the configuration — which prints its problems and throws
+ * when it is invalid. For verbs that need only the name, like `ps`: the YAML parser and the
+ * validator are then not even loaded.
+ *
+ * @example
+ * const name = await stackNameOf({ file: undefined }, cx);
+ */
+export async function stackNameOf(options: { file?: string | undefined }, cx: CliContext): Promise<string> {
+  const file = locateConfig(options.file, cx.cwd);
+  const quick = quickStackName(resolve(cx.cwd, file));
+  if (quick !== undefined) return quick;
+  const { loadStack } = await import('./load-stack.js');
+  return loadStack(options, cx).config.name;
 }

@@ -1,7 +1,7 @@
 import type { InstanceInfo } from '@harness/service-orchestration';
 import type { CliContext } from '../context.js';
 import { connect } from '../daemon-client.js';
-import { loadStack } from '../load-stack.js';
+import { stackNameOf } from '../config-file.js';
 import { formatUptime, painter, stateColor, table } from '../style.js';
 
 /** Options of `harness ps`. */
@@ -15,12 +15,12 @@ export interface PsOptions {
  * `--json`, an array of objects with `service`, `state`, `health`, `pid`, `restarts` and more.
  */
 export async function ps(options: PsOptions, cx: CliContext): Promise<number> {
-  const { config } = loadStack(options, cx);
+  const stack = await stackNameOf(options, cx);
   const client = await connect(cx);
   try {
     let rows: InstanceInfo[];
     try {
-      rows = await client.request('status', { stack: config.name });
+      rows = await client.request('status', { stack });
     } catch (error) {
       if ((error as { code?: string }).code !== 'UNKNOWN_STACK') throw error;
       rows = [];
@@ -43,7 +43,7 @@ export async function ps(options: PsOptions, cx: CliContext): Promise<number> {
       return 0;
     }
     if (rows.length === 0) {
-      cx.stdout.write(`stack "${config.name}" is not running (harness up starts it)\n`);
+      cx.stdout.write(`stack "${stack}" is not running (harness up starts it)\n`);
       return 0;
     }
     const paint = painter(cx.stdout, cx);
