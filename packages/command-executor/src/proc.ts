@@ -1,3 +1,5 @@
+// Also published alone as `@harness/command-executor/proc`, for callers that must not load the
+// launcher (and execa): this module imports node:fs and nothing else.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** What `/proc/PID/stat` tells about a process. */
@@ -10,6 +12,10 @@ export interface ProcStat {
   readonly ppid: number;
   readonly pgid: number;
   readonly sid: number;
+  /** CPU time in user mode, in clock ticks (USER_HZ, 100 on Linux). */
+  readonly utime: number;
+  /** CPU time in kernel mode, in clock ticks. */
+  readonly stime: number;
   /** Start time in clock ticks after boot: with the pid, it names one process for good. */
   readonly startTime: number;
 }
@@ -40,6 +46,8 @@ export function readProcStat(pid: number): ProcStat | undefined {
     ppid: Number(f[1]),
     pgid: Number(f[2]),
     sid: Number(f[3]),
+    utime: Number(f[11]),
+    stime: Number(f[12]),
     startTime: Number(f[19]),
   };
 }
@@ -54,16 +62,21 @@ export function isRunning(pid: number, startTime?: number): boolean {
   return startTime === undefined || st.startTime === startTime;
 }
 
-/** Every live (non-zombie) process whose process group is `pgid`. */
-export function processGroupMembers(pgid: number): ProcStat[] {
+/** Every process on the machine (zombies included), read from `/proc`. */
+export function listProcesses(): ProcStat[] {
   const out: ProcStat[] = [];
   for (const name of readdirSync('/proc')) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const st = readProcStat(Number(name));
-    if (st !== undefined && st.pgid === pgid && st.state !== 'Z' && st.state !== 'X') out.push(st);
+    if (st !== undefined) out.push(st);
   }
   return out;
+}
+
+/** Every live (non-zombie) process whose process group is `pgid`. */
+export function processGroupMembers(pgid: number): ProcStat[] {
+  return listProcesses().filter((st) => st.pgid === pgid && st.state !== 'Z' && st.state !== 'X');
 }
 
 /** Sends a signal, ignoring "no such process". Returns whether it was delivered. */
