@@ -5,6 +5,13 @@ import { daemonPaths, defaultHome, HarnessClient, ProtocolError } from '@harness
 import type { CliContext } from './context.js';
 
 /** The daemon could not be reached or started: exit code 3. */
+/**
+ * V8 flags of the daemon. A 1 MiB young generation (the default is 16 MiB) keeps a long-lived,
+ * mostly idle process small: about a quarter less memory with 1000 services, and a smaller
+ * process also forks its services faster.
+ */
+const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 export class DaemonUnavailable extends Error {
   override readonly name = 'DaemonUnavailable';
   readonly code = 'DAEMON_UNAVAILABLE';
@@ -71,7 +78,7 @@ export async function startDaemon(cx: CliContext): Promise<number> {
   if (cx.stderr.isTTY) cx.stderr.write('harness: starting the daemon…\n');
   const log = openSync(paths.logFile, 'a', 0o600);
   const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'solo', '--home', home], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, bin, 'solo', '--home', home], {
     detached: true,
     stdio: ['ignore', log, log],
     env: { ...cx.env, HARNESS_HOME: home },
