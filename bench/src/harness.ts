@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Entry, Svc, Tool } from './tool.js';
-import { alive, readStat } from './proc.js';
+import { isRunning, readProcStat } from '@harness/command-executor/proc';
 import { cleanup, runOk, tempDir, waitFor } from './util.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -75,7 +75,7 @@ export class Harness implements Tool {
     const f = join(this.home, 'daemon.pid');
     if (!existsSync(f)) return undefined;
     const pid = Number(readFileSync(f, 'utf8').trim());
-    return pid > 0 && alive(pid) ? pid : undefined;
+    return pid > 0 && isRunning(pid) ? pid : undefined;
   }
 
   async shutdown(): Promise<void> {
@@ -86,11 +86,11 @@ export class Harness implements Tool {
       : undefined;
     if (pid === undefined) return;
     if (existsSync(this.file)) await this.cli(['down', '-f', this.file]).catch(() => undefined);
-    const start = readStat(pid)?.start;
+    const start = readProcStat(pid)?.startTime;
     await this.cli(['daemon', 'stop']).catch(() => undefined);
     await waitFor(
       'harness daemon exit',
-      () => (alive(pid) && readStat(pid)?.start === start ? undefined : true),
+      () => (start !== undefined && isRunning(pid, start) ? undefined : true),
       10_000,
     ).catch(() => process.kill(pid, 'SIGKILL'));
   }

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './harness.js';
-import { alive, withEnv } from './proc.js';
+import { isRunning } from '@harness/command-executor/proc';
+import { withEnv } from './proc.js';
 import type { Entry, Svc, Tool } from './tool.js';
 import { cleanup, run, runOk, tempDir, waitFor } from './util.js';
 
@@ -74,7 +75,7 @@ export class Pm2 implements Tool {
     const f = join(this.env.PM2_HOME, 'pm2.pid');
     if (!existsSync(f)) return undefined;
     const pid = Number(readFileSync(f, 'utf8').trim());
-    return pid > 0 && alive(pid) ? pid : undefined;
+    return pid > 0 && isRunning(pid) ? pid : undefined;
   }
 
   async shutdown(): Promise<void> {
@@ -174,7 +175,7 @@ export class Supervisord implements Tool {
 
   daemonPid(): number | undefined {
     const pid = this.child?.pid;
-    return pid && alive(pid) ? pid : undefined;
+    return pid && isRunning(pid) ? pid : undefined;
   }
 
   async shutdown(): Promise<void> {
@@ -182,7 +183,7 @@ export class Supervisord implements Tool {
     const pid = this.daemonPid();
     if (pid === undefined) return;
     await this.ctl(['shutdown']).catch(() => undefined);
-    await waitFor('supervisord exit', () => (alive(pid) ? undefined : true), 10_000).catch(() =>
+    await waitFor('supervisord exit', () => (isRunning(pid) ? undefined : true), 10_000).catch(() =>
       process.kill(pid, 'SIGKILL'),
     );
   }

@@ -1,61 +1,19 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { listProcesses, type ProcStat, readProcStat } from '@harness/command-executor/proc';
 
-/** One line of /proc/PID/stat, the fields the bench needs. */
-export interface ProcStat {
-  readonly pid: number;
-  readonly comm: string;
-  readonly state: string;
-  readonly ppid: number;
-  /** utime + stime in clock ticks. */
-  readonly cpuTicks: number;
-  /** Start time after boot in clock ticks: with the pid, a process's identity. */
-  readonly start: number;
-}
+// /proc/PID/stat itself is read by @harness/command-executor/proc; here is what only the bench needs.
 
 /** Clock ticks per second (USER_HZ); 100 on every Linux build the bench runs on. */
 export const CLK_TCK = 100;
 
-export function readStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state); utime is field 14, stime 15, starttime 22.
-  return {
-    pid,
-    comm: text.slice(open + 1, close),
-    state: rest[0] ?? '?',
-    ppid: Number(rest[1]),
-    cpuTicks: Number(rest[11]) + Number(rest[12]),
-    start: Number(rest[19]),
-  };
-}
-
-/** Whether the process exists and is not a zombie. */
-export function alive(pid: number): boolean {
-  const s = readStat(pid);
-  return s !== undefined && s.state !== 'Z' && s.state !== 'X';
-}
-
-/** Every process on the machine. */
-export function processTable(): ProcStat[] {
-  const out: ProcStat[] = [];
-  for (const name of readdirSync('/proc')) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const s = readStat(Number(name));
-    if (s) out.push(s);
-  }
-  return out;
+/** CPU time (user + system) a process has used, in clock ticks; 0 when there is no such process. */
+export function cpuTicks(pid: number): number {
+  const s = readProcStat(pid);
+  return s === undefined ? 0 : s.utime + s.stime;
 }
 
 /** Live (non-zombie) descendants of `root` whose command name is `comm`. */
-export function liveDescendants(root: number, comm: string, table = processTable()): ProcStat[] {
+export function liveDescendants(root: number, comm: string, table = listProcesses()): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   for (const p of table) {
     const list = children.get(p.ppid);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, readStat } from './proc.js';
+import { isRunning, readProcStat } from '@harness/command-executor/proc';
 
 export interface RunResult {
   readonly code: number | null;
@@ -115,8 +115,8 @@ class Cleanup {
 
   /** Remembers a pid (with its start time, so a recycled pid is never killed). */
   track(pid: number): void {
-    const s = readStat(pid);
-    if (s) this.pids.set(pid, s.start);
+    const s = readProcStat(pid);
+    if (s) this.pids.set(pid, s.startTime);
   }
 
   async runAll(): Promise<void> {
@@ -132,7 +132,7 @@ class Cleanup {
       }
     }
     for (const [pid, start] of this.pids) {
-      if (alive(pid) && readStat(pid)?.start === start) {
+      if (isRunning(pid, start)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {

@@ -1,6 +1,7 @@
 import { Harness } from './harness.js';
 import { Pm2, Supervisord } from './peers.js';
-import { CLK_TCK, alive, liveDescendants, processTable, readStat, rssBytes } from './proc.js';
+import { isRunning, listProcesses } from '@harness/command-executor/proc';
+import { CLK_TCK, cpuTicks, liveDescendants, rssBytes } from './proc.js';
 import type { Svc, Tool, ToolName } from './tool.js';
 import { TOOLS } from './tool.js';
 import { cleanup, sleep, waitFor } from './util.js';
@@ -92,7 +93,7 @@ export async function stopAndWait(t: Tool, pids: readonly number[]): Promise<num
   await t.down();
   await waitFor(
     `${t.name}: every process gone`,
-    () => (pids.some((p) => alive(p)) ? undefined : true),
+    () => (pids.some((p) => isRunning(p)) ? undefined : true),
     30_000,
   );
   return performance.now() - t0;
@@ -140,10 +141,10 @@ export async function steady(res: Results, idleS: number, kills: number, tools: 
       await startAndVerify(t, 100);
     }
     await sleep(1000);
-    const before = new Map(running.map((t) => [t.name, readStat(t.daemonPid() ?? 0)?.cpuTicks ?? 0]));
+    const before = new Map(running.map((t) => [t.name, cpuTicks(t.daemonPid() ?? 0)]));
     await sleep(idleS * 1000);
     for (const t of running) {
-      const ticks = (readStat(t.daemonPid() ?? 0)?.cpuTicks ?? 0) - (before.get(t.name) ?? 0);
+      const ticks = cpuTicks(t.daemonPid() ?? 0) - (before.get(t.name) ?? 0);
       push(res, 'idle', t.name, (100 * ticks) / CLK_TCK / idleS);
       push(res, 'rss100', t.name, (rssBytes(t.daemonPid() ?? 0) ?? Number.NaN) / 2 ** 20);
     }
@@ -168,7 +169,7 @@ async function crashes(res: Results, t: Tool, kills: number): Promise<void> {
     process.kill(victim.pid, 'SIGKILL');
     const fresh = await waitFor(
       `${t.name}: a new pid after SIGKILL`,
-      () => liveDescendants(daemon, 'sleep', processTable()).find((p) => !known.has(p.pid)),
+      () => liveDescendants(daemon, 'sleep', listProcesses()).find((p) => !known.has(p.pid)),
       10_000,
       0,
     );

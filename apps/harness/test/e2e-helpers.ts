@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { isRunning } from '@harness/command-executor/proc';
 
 // The end-to-end tests run the built CLI (`pnpm test` builds first), as a user would, each with
 // its own HARNESS_HOME and a copy of the quickstart example on free ports.
@@ -137,14 +138,7 @@ export async function ps(
 }
 
 /** Whether a process is alive (a zombie counts as gone). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export const alive = (pid: number): boolean => isRunning(pid);
 
 /** Waits (checking /proc with a back-off, ≤ 10 s) until none of the pids is alive. */
 export async function allGone(pids: readonly number[]): Promise<boolean> {

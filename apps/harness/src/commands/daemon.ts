@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { isRunning } from '@harness/command-executor/proc';
 import { daemonPaths } from '@harness/protocol';
 import type { CliContext } from '../context.js';
 import { connect, homeOf, startDaemon, tryConnect } from '../daemon-client.js';
@@ -80,14 +80,7 @@ function whenGone(pid: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let delay = 2;
     const check = (): void => {
-      let state: string | undefined;
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      } catch {
-        state = undefined;
-      }
-      if (state === undefined || state === 'Z') resolve();
+      if (!isRunning(pid)) resolve();
       else if (Date.now() > deadline)
         reject(new Error(`the daemon (pid ${pid}) did not exit within ${timeoutMs} ms`));
       else {
