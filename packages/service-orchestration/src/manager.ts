@@ -139,6 +139,8 @@ export class ServiceManager {
     await Promise.all(
       [...rt.services.values()].map(async (svc) => {
         svc.desired = desired.has(svc.spec.name);
+        // In place: the instances hold this very object.
+        Object.assign(svc.counters, persisted.counters?.[svc.spec.name]);
         const saved = persisted.instances[svc.spec.name] ?? [];
         await Promise.all(
           svc.instances.map((inst) => {
@@ -481,12 +483,14 @@ export class ServiceManager {
     const stacks: Record<string, PersistedStack> = {};
     for (const [name, rt] of this.#stacks) {
       const instances: Record<string, ReturnType<Instance['persisted']>[]> = {};
+      const counters: Record<string, ServiceCounters> = {};
       const desired: string[] = [];
       for (const [svcName, svc] of rt.services) {
         instances[svcName] = svc.instances.map((i) => i.persisted());
+        counters[svcName] = { ...svc.counters };
         if (svc.desired) desired.push(svcName);
       }
-      stacks[name] = { spec: rt.spec, desired, instances };
+      stacks[name] = { spec: rt.spec, desired, instances, counters };
     }
     return { version: 1, stacks };
   }

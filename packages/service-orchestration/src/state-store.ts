@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OrchestrationError } from './errors.js';
+import type { ServiceCounters } from './events.js';
 import type { InstanceRecord } from './executor.js';
 import type { RunHistory } from './restart-policy.js';
 import type { StackSpec } from './spec.js';
@@ -19,6 +20,8 @@ export interface PersistedStack {
   /** Services the user wants running. */
   readonly desired: readonly string[];
   readonly instances: Readonly<Record<string, readonly PersistedInstance[]>>;
+  /** Per service: restarts, spawned, terminated, breaker trips — kept across supervisors. */
+  readonly counters?: Readonly<Record<string, ServiceCounters>>;
 }
 
 export interface PersistedState {

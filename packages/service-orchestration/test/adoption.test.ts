@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
 import { readProcStat } from '@harness/command-executor';
-import { LogStore, type ManagerEvent, StateStore, serviceSpec } from '../src/index.js';
+import { LogStore, type ManagerEvent, ServiceManager, StateStore, serviceSpec } from '../src/index.js';
 import {
   aliveAfter,
   gone,
@@ -161,5 +161,33 @@ describe('re-adoption', () => {
     );
     assert.equal(gone(pid), false, 'the stranger was touched');
     assert.match(readFileSync(join(stateDir, 'state.json'), 'utf8'), /"desired":\["app"\]/);
+  });
+
+  it('keeps the service counters across supervisors', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'svcorch-counters-')); // removed by openManager's clean-up
+    const stack = uniqueStack('counters');
+    const flaky = serviceSpec({
+      name: 'flaky',
+      // Exits at once twice (a marker file counts the runs), then stays up.
+      target: {
+        kind: 'process',
+        command: {
+          shell: `n=$(cat "${dir}/runs" 2>/dev/null || echo 0); echo $((n+1)) > "${dir}/runs"; [ $n -ge 2 ] && exec sleep 1000; exit 1`,
+        },
+      },
+      restart: { policy: 'always', backoff: { initialMs: 0, maxMs: 0, factor: 2, jitter: 0 } },
+    });
+    const first = await ServiceManager.open({ stateDir: dir });
+    await first.up({ name: stack, services: [flaky] });
+    await waitForEvent(
+      first.events,
+      (e) => e.type === 'spawned' && first.status(stack)[0]?.counters.spawned === 3,
+    );
+    const before = first.status(stack)[0]?.counters;
+    assert.deepEqual(before, { restarts: 2, spawned: 3, terminated: 2, breakerTrips: 0 });
+    await first.close();
+    const second = await openManager(t, { stateDir: dir });
+    assert.deepEqual(second.status(stack)[0]?.counters, before);
+    assert.equal(second.status(stack)[0]?.pid, first.status(stack)[0]?.pid, 'adopted, not restarted');
   });
 });
