@@ -11,10 +11,22 @@ const CODES: Record<string, string> = {
   bold: '1',
 };
 
-/** Colours for a stream: on when it is a terminal and NO_COLOR is not set. */
-export function painter(out: Output, cx: CliContext): (color: string, text: string) => string {
-  const on = out.isTTY === true && !cx.env.NO_COLOR && cx.env.TERM !== 'dumb';
+/** Paints text in a named colour (`red`, `gray`, `bold`…), or leaves it as it is. */
+export type Paint = (color: string, text: string) => string;
+
+/** Whether a stream gets colours: it is a terminal, NO_COLOR is not set and TERM is not `dumb`. */
+export function colorsOn(out: Output, cx: CliContext): boolean {
+  return out.isTTY === true && !cx.env.NO_COLOR && cx.env.TERM !== 'dumb';
+}
+
+/** A painter that colours when `on`, and returns the text unchanged when not. */
+export function colorizer(on: boolean): Paint {
   return (color, text) => (on && CODES[color] ? `\u001b[${CODES[color]}m${text}\u001b[0m` : text);
+}
+
+/** Colours for a stream: on when it is a terminal and NO_COLOR is not set. */
+export function painter(out: Output, cx: CliContext): Paint {
+  return colorizer(colorsOn(out, cx));
 }
 
 /** The colour of a lifecycle state. */
@@ -22,6 +34,7 @@ export function stateColor(state: string): string {
   switch (state) {
     case 'healthy':
     case 'running':
+    case 'completed':
       return 'green';
     case 'starting':
     case 'waiting':
@@ -78,6 +91,7 @@ export function table(rows: readonly (readonly string[])[]): string {
 const ESC = String.fromCharCode(27);
 const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
 
-function visible(s: string): string {
+/** The text without its colour codes: what the terminal shows. */
+export function visible(s: string): string {
   return s.replace(ANSI, '');
 }

@@ -151,3 +151,106 @@ export async function allGone(pids: readonly number[]): Promise<boolean> {
   }
   return pids.every((p) => !alive(p));
 }
+
+const CSI_AT_START = new RegExp(`^${String.fromCharCode(27)}\\[(\\??)([0-9;]*)([A-Za-z])`);
+
+/**
+ * A terminal screen fed with what a program wrote: enough of a VT100 to check a view redrawn in
+ * place (printable text, CR, LF as CR LF like a pty, cursor up/down/column, erase line, erase
+ * down, colours ignored, cursor shown/hidden). Lines wrap at `columns`; the screen has no bottom.
+ */
+export class Screen {
+  readonly columns: number;
+  cursorVisible = true;
+  #lines: string[][] = [[]];
+  #row = 0;
+  #col = 0;
+
+  constructor(columns = 80) {
+    this.columns = columns;
+  }
+
+  write(text: string): void {
+    let i = 0;
+    while (i < text.length) {
+      const ch = text[i] as string;
+      if (ch === '\u001b') {
+        const m = CSI_AT_START.exec(text.slice(i));
+        if (m === null) throw new Error(`unknown escape at ${JSON.stringify(text.slice(i, i + 8))}`);
+        this.#control(m[1] === '?', m[2] ?? '', m[3] as string);
+        i += m[0].length;
+        continue;
+      }
+      if (ch === '\r') this.#col = 0;
+      else if (ch === '\n') {
+        this.#row++;
+        this.#col = 0;
+      } else {
+        const cp = String.fromCodePoint(text.codePointAt(i) as number);
+        if (this.#col >= this.columns) {
+          this.#row++;
+          this.#col = 0;
+        }
+        const line = this.#line();
+        while (line.length < this.#col) line.push(' ');
+        line[this.#col] = cp;
+        this.#col++;
+        i += cp.length;
+        continue;
+      }
+      i++;
+    }
+  }
+
+  /** The screen's lines, trailing blanks and empty last lines left out. */
+  text(): string[] {
+    const out = this.#lines.map((l) => l.join('').trimEnd());
+    while (out.length > 0 && out[out.length - 1] === '') out.pop();
+    return out;
+  }
+
+  /** Where the cursor is. */
+  get cursor(): { row: number; col: number } {
+    return { row: this.#row, col: this.#col };
+  }
+
+  #line(): string[] {
+    while (this.#lines.length <= this.#row) this.#lines.push([]);
+    return this.#lines[this.#row] as string[];
+  }
+
+  #control(private_: boolean, params: string, final: string): void {
+    const n = params === '' ? undefined : Number(params);
+    if (private_) {
+      if (params === '25' && final === 'l') this.cursorVisible = false;
+      else if (params === '25' && final === 'h') this.cursorVisible = true;
+      return;
+    }
+    switch (final) {
+      case 'm':
+        return;
+      case 'A':
+        this.#row = Math.max(0, this.#row - (n ?? 1));
+        return;
+      case 'B':
+        this.#row += n ?? 1;
+        return;
+      case 'G':
+        this.#col = Math.max(0, (n ?? 1) - 1);
+        return;
+      case 'K': {
+        const line = this.#line();
+        if ((n ?? 0) === 2) line.length = 0;
+        else if ((n ?? 0) === 0) line.length = Math.min(line.length, this.#col);
+        return;
+      }
+      case 'J':
+        if ((n ?? 0) !== 0) throw new Error(`erase display ${n}: a full-screen clear`);
+        this.#line().length = Math.min(this.#line().length, this.#col);
+        this.#lines.length = this.#row + 1;
+        return;
+      default:
+        throw new Error(`unknown control ESC[${params}${final}`);
+    }
+  }
+}
