@@ -90,6 +90,8 @@ export async function startDaemon(cx: CliContext): Promise<number> {
   child.once('exit', (code) => {
     exited = { code };
   });
+  // Whatever happens next, this process does not wait for the detached daemon to end.
+  child.unref();
   await new Promise<void>((resolve, reject) => {
     const watcher = watch(home);
     const timer = setTimeout(
@@ -104,20 +106,32 @@ export async function startDaemon(cx: CliContext): Promise<number> {
     );
     let trying = false;
     const finish = (error?: Error): void => {
+      done = true;
       clearTimeout(timer);
       watcher.close();
       child.off('exit', onExit);
       if (error) reject(error);
       else resolve();
     };
+    // A change of the folder during an attempt is not dropped: a failed attempt tries again
+    // (the socket may have appeared, or started listening, meanwhile).
+    let again = false;
+    let done = false;
     const attempt = async (): Promise<void> => {
-      if (trying || !existsSync(paths.socket)) return;
+      if (trying) {
+        again = true;
+        return;
+      }
+      if (done || !existsSync(paths.socket)) return;
       trying = true;
       const c = await tryConnect(cx).catch(() => undefined);
       trying = false;
       if (c !== undefined) {
         c.close();
         finish();
+      } else if (again) {
+        again = false;
+        void attempt();
       }
     };
     const onExit = (): void => {
@@ -132,7 +146,6 @@ export async function startDaemon(cx: CliContext): Promise<number> {
     watcher.on('change', () => void attempt());
     void attempt();
   });
-  child.unref();
   return pid;
 }
 
