@@ -24,7 +24,8 @@ describe('worker lifecycle', () => {
       spawned.map((e) => (e.type === 'spawned' ? [e.service, e.pid, e.adopted] : [])).sort(),
       before.map(([s, pid]) => [s, pid, true]).sort(),
     );
-    for (const r of second.worker.api.status(stack)) assert.equal(r.counters.spawned, 0);
+    // The counters carry over: the new worker spawned nothing, the first one one each.
+    for (const r of second.worker.api.status(stack)) assert.equal(r.counters.spawned, 1);
 
     // The registry still shows them, with the same pids, once the new worker reconciled.
     const registry = await ServiceRegistry.open({ dir: join(dir, 'registry') });
@@ -90,8 +91,17 @@ describe('worker lifecycle', () => {
       },
     );
     await assert.rejects(
-      init({ stateDir: '/tmp/x', controller: { url: 'wss://c:1', token: 't', certFingerprint: 'f' } }),
-      { code: 'UNSUPPORTED' },
+      init({
+        stateDir: '/tmp/x',
+        controller: { url: 'ws://c:1', token: ' ', certFingerprint: 'f', maxDelayMs: 0 },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof WorkerError);
+        assert.equal(e.code, 'INVALID_OPTION');
+        for (const part of ['"ws://c:1"', 'controller.token', '"f"', 'controller.maxDelayMs'])
+          assert.ok(e.message.includes(part), `${part} in ${e.message}`);
+        return true;
+      },
     );
   });
 });
