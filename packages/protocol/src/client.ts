@@ -1,10 +1,12 @@
 import type WebSocket from 'ws';
+import { errorFromBody, FrameCaller } from './caller.js';
 import { ProtocolError } from './errors.js';
-import { DEFAULT_QUEUE_LIMIT, EventQueue, type Lagged } from './event-queue.js';
-import type { FrameId, HelloResult, ServerFrame } from './frames.js';
+import { DEFAULT_QUEUE_LIMIT, type Lagged } from './event-queue.js';
+import type { HelloResult } from './frames.js';
 import type { RequestMethod, RequestMethods, SubscriptionMethod, SubscriptionMethods } from './methods.js';
 import { PROTOCOL_VERSION } from './methods.js';
-import { FrameError, parseServerFrame } from './parse-frames.js';
+import { FrameError, parsePeerFrame, parseServerFrame } from './parse-frames.js';
+import { FrameResponder, type RequestHandler } from './responder.js';
 import { type ClientEndpoint, openSocket } from './transport.js';
 
 /** Options of {@link HarnessClient.connect}. */
@@ -27,19 +29,16 @@ export interface SubscribeOptions {
 
 type ParamsArg<P> = Record<string, never> extends P ? [params?: P] : [params: P];
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: ProtocolError): void;
-}
-
-interface OpenSubscription {
-  readonly queue: EventQueue<unknown>;
-  readonly started: Pending;
+/** Options of {@link HarnessClient.serve}. */
+export interface ServeOptions {
+  /** Requests and subscriptions of the daemon that may be open at once (default 256). */
+  readonly maxOpen?: number;
 }
 
 /**
  * A connection to the Harness daemon over its Unix socket or over WSS with a pinned certificate.
- * Requests are matched to responses by id; subscriptions are async iterables.
+ * Requests are matched to responses by id; subscriptions are async iterables. A standalone worker
+ * also answers the daemon's requests on the same connection ({@link HarnessClient.serve}).
  *
  * @example
  * const paths = daemonPaths(defaultHome());
@@ -52,23 +51,23 @@ export class HarnessClient {
   /** What the daemon said to `hello`. */
   readonly server: HelloResult;
   readonly #ws: WebSocket;
-  readonly #pending = new Map<FrameId, Pending>();
-  readonly #subs = new Map<FrameId, OpenSubscription>();
-  readonly #queueLimit: number;
-  #nextId = 1;
-  #closedError: ProtocolError | undefined;
+  readonly #caller: FrameCaller;
+  #responder: FrameResponder | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
   readonly #closed: Promise<void>;
 
   private constructor(ws: WebSocket, server: HelloResult, queueLimit: number) {
     this.#ws = ws;
     this.server = server;
-    this.#queueLimit = queueLimit;
+    this.#caller = new FrameCaller((text) => ws.send(text), { queueLimit });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
     ws.on('error', () => {});
     this.#closed = new Promise((resolve) => {
       ws.once('close', (code: number, reason: Buffer) => {
         const why = reason.length > 0 ? `: ${reason.toString()}` : '';
-        this.#shutdown(
+        clearTimeout(this.#watchdog);
+        this.#responder?.closed();
+        this.#caller.shutdown(
           new ProtocolError('CONNECTION_CLOSED', `the daemon closed the connection (${code}${why})`),
         );
         resolve();
@@ -110,7 +109,7 @@ export class HarnessClient {
       ws.once('message', (data: Buffer) => {
         const frame = parseServerFrame(data);
         if (frame instanceof FrameError) return finish(frame);
-        if ('error' in frame) return finish(toError(frame.error));
+        if ('error' in frame) return finish(errorFromBody(frame.error));
         if ('result' in frame && frame.id === 0) return finish(undefined, frame.result as HelloResult);
         finish(new ProtocolError('MALFORMED_FRAME', 'the daemon answered hello with an unexpected frame'));
       });
@@ -135,16 +134,7 @@ export class HarnessClient {
     method: M,
     ...args: ParamsArg<RequestMethods[M]['params']>
   ): Promise<RequestMethods[M]['result']> {
-    return this.#send(method, args[0] ?? {}) as Promise<RequestMethods[M]['result']>;
-  }
-
-  #send(method: string, params: object): Promise<unknown> {
-    if (this.#closedError !== undefined) return Promise.reject(this.#closedError);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#ws.send(JSON.stringify({ id, method, params }));
-    });
+    return this.#caller.request(method, args[0] ?? {}) as Promise<RequestMethods[M]['result']>;
   }
 
   /**
@@ -162,95 +152,80 @@ export class HarnessClient {
     params: SubscriptionMethods[M]['params'],
     options: SubscribeOptions = {},
   ): AsyncIterable<SubscriptionMethods[M]['event'] | Lagged> {
-    const queue = new EventQueue<unknown>(this.#queueLimit);
-    const id = this.#nextId++;
-    const cancel = (): void => {
-      queue.clear();
-      if (!this.#subs.has(id)) return;
-      this.#subs.delete(id);
-      this.#send('cancel', { id }).catch(() => {});
+    return this.#caller.subscribe(method, params, options.signal).items as AsyncIterable<
+      SubscriptionMethods[M]['event'] | Lagged
+    >;
+  }
+
+  /**
+   * Answers the daemon's requests on this connection from now on: request frames the daemon
+   * sends (what a controller sends a standalone worker after `worker.register`) go to `handler`,
+   * with the same rules as the daemon's own (ids, limits, bounded subscriptions, cancel).
+   * Without it, a request frame from the daemon is a bad frame and drops the connection.
+   *
+   * @example
+   * client.serve(workerHandler(worker.api));
+   * await client.request('worker.register', { host: 'edge-1', version: '0.1.0' });
+   */
+  serve(handler: RequestHandler, options: ServeOptions = {}): void {
+    this.#responder = new FrameResponder(
+      this.#ws,
+      handler,
+      options.maxOpen === undefined ? {} : { maxOpen: options.maxOpen },
+    );
+  }
+
+  /**
+   * Takes the connection for dead when nothing — no frame, no ping — arrives from the daemon for
+   * `ms`: it is cut, and pending calls fail with CONNECTION_CLOSED. A controller pings its
+   * workers (`heartbeatMs` of `worker.register`); a worker watches with three times that.
+   *
+   * @example
+   * client.watchdog(registered.heartbeatMs * 3);
+   */
+  watchdog(ms: number): void {
+    const arm = (): void => {
+      clearTimeout(this.#watchdog);
+      this.#watchdog = setTimeout(() => this.#ws.terminate(), ms);
+      this.#watchdog.unref();
     };
-    const onAbort = (): void => cancel();
-    if (this.#closedError !== undefined) {
-      queue.end(this.#closedError);
-    } else if (options.signal?.aborted) {
-      queue.end();
-    } else {
-      const started: Pending = {
-        resolve: () => {}, // Subscribed: events follow.
-        reject: (error) => {
-          this.#subs.delete(id);
-          queue.end(error);
-        },
-      };
-      this.#subs.set(id, { queue, started });
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      this.#ws.send(JSON.stringify({ id, method, params }));
-    }
-    const iterator: AsyncIterator<SubscriptionMethods[M]['event'] | Lagged> = {
-      next: async () => {
-        try {
-          const value = await queue.next();
-          if (value === undefined) {
-            options.signal?.removeEventListener('abort', onAbort);
-            return { done: true, value: undefined };
-          }
-          return { done: false, value: value as SubscriptionMethods[M]['event'] | Lagged };
-        } catch (error) {
-          options.signal?.removeEventListener('abort', onAbort);
-          throw error;
-        }
-      },
-      return: async () => {
-        options.signal?.removeEventListener('abort', onAbort);
-        cancel();
-        return { done: true, value: undefined };
-      },
-    };
-    return { [Symbol.asyncIterator]: () => iterator };
+    this.#ws.on('ping', arm);
+    this.#ws.on('message', arm);
+    arm();
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
-    const frame = isBinary
-      ? new FrameError('MALFORMED_FRAME', 'the daemon sent a binary frame', null)
-      : parseServerFrame(data);
-    if (frame instanceof FrameError) {
-      this.#ws.close(1002, 'malformed frame from the daemon');
-      this.#shutdown(new ProtocolError(frame.code, `the daemon sent a bad frame: ${frame.message}`));
+    if (isBinary) {
+      this.#bad(new FrameError('MALFORMED_FRAME', 'the daemon sent a binary frame', null));
       return;
     }
-    this.#dispatch(frame);
-  }
-
-  #dispatch(frame: ServerFrame): void {
-    if (frame.id === null) return; // An error about no request in particular: nothing waits on it.
-    const sub = this.#subs.get(frame.id);
-    if (sub !== undefined) {
-      if ('result' in frame) sub.started.resolve(frame.result);
-      else if ('error' in frame) sub.started.reject(toError(frame.error));
-      else if ('event' in frame) sub.queue.push({ event: frame.event });
-      else if ('lagged' in frame) sub.queue.push({ lagged: frame.lagged });
-      else {
-        this.#subs.delete(frame.id);
-        sub.queue.end();
-      }
+    if (this.#responder === undefined) {
+      const frame = parseServerFrame(data);
+      if (frame instanceof FrameError) this.#bad(frame);
+      else this.#caller.handle(frame);
       return;
     }
-    const pending = this.#pending.get(frame.id);
-    if (pending === undefined) return; // Late frames of a cancelled subscription.
-    this.#pending.delete(frame.id);
-    if ('error' in frame) pending.reject(toError(frame.error));
-    else if ('result' in frame) pending.resolve(frame.result);
-    else pending.reject(new ProtocolError('MALFORMED_FRAME', `request ${frame.id} got a subscription frame`));
+    const peer = parsePeerFrame(data);
+    if (peer.kind === 'request') {
+      if (peer.frame instanceof FrameError) this.#responder.error(peer.frame.id, peer.frame);
+      else this.#responder.handle(peer.frame);
+    } else if (peer.frame instanceof FrameError) this.#bad(peer.frame);
+    else this.#caller.handle(peer.frame);
   }
 
-  #shutdown(error: ProtocolError): void {
-    if (this.#closedError !== undefined) return;
-    this.#closedError = error;
-    for (const p of this.#pending.values()) p.reject(error);
-    this.#pending.clear();
-    for (const s of this.#subs.values()) s.queue.end(error);
-    this.#subs.clear();
+  #bad(frame: FrameError): void {
+    this.#ws.close(1002, 'malformed frame from the daemon');
+    this.#caller.shutdown(new ProtocolError(frame.code, `the daemon sent a bad frame: ${frame.message}`));
+  }
+
+  /** Resolves once the connection has closed, by either side. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Why the connection is over (CONNECTION_CLOSED with the close code, …); undefined while open. */
+  get closeError(): ProtocolError | undefined {
+    return this.#caller.closedError;
   }
 
   /**
@@ -259,21 +234,10 @@ export class HarnessClient {
    * @example
    * await client.close();
    */
-  /** Resolves once the connection has closed, by either side. */
-  get closed(): Promise<void> {
-    return this.#closed;
-  }
-
   async close(): Promise<void> {
-    const error = new ProtocolError('CONNECTION_CLOSED', 'the client closed the connection');
-    for (const s of this.#subs.values()) s.queue.end();
-    this.#subs.clear();
-    this.#shutdown(error);
+    this.#caller.endSubscriptions();
+    this.#caller.shutdown(new ProtocolError('CONNECTION_CLOSED', 'the client closed the connection'));
     if (this.#ws.readyState !== this.#ws.CLOSED) this.#ws.close(1000, 'bye');
     await this.#closed;
   }
-}
-
-function toError(body: { code: ProtocolError['code']; message: string; data?: unknown }): ProtocolError {
-  return new ProtocolError(body.code, body.message, body.data === undefined ? {} : { data: body.data });
 }

@@ -17,6 +17,14 @@ export type ProtocolErrorCode =
   | 'TIMEOUT'
   | 'CERTIFICATE_MISMATCH'
   | 'LIMIT_EXCEEDED'
+  /** The standalone worker a call went to disconnected (the message names its host). */
+  | 'WORKER_GONE'
+  /** `params.host` names no worker this controller knows. */
+  | 'UNKNOWN_HOST'
+  /** No `host` was given and no single worker can take the call (none, or several, registered). */
+  | 'NO_WORKER'
+  /** `worker.register` for a host name that is already registered. */
+  | 'HOST_TAKEN'
   | 'INTERNAL';
 
 /**

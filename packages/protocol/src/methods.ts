@@ -55,6 +55,54 @@ export interface DaemonInfo {
   readonly home: string;
   /** Where the HTTP read side listens, when it runs. */
   readonly httpUrl?: string;
+  /** The hosts whose workers take calls now: the controller's own and the registered ones. */
+  readonly hosts?: readonly string[];
+}
+
+/** A host a controller routes calls to, as `hosts.list` reports it. */
+export interface HostInfo {
+  readonly host: string;
+  /** The controller's own worker (same process) rather than a standalone one. */
+  readonly local: boolean;
+  /** `connected` takes calls; `gone` disconnected (calls to it get WORKER_GONE until it is back). */
+  readonly state: 'connected' | 'gone';
+  /** The worker's version, as it registered. */
+  readonly version: string;
+  /** When it registered (connected) or disconnected (gone), ms since the epoch. */
+  readonly since: number;
+  /** The standalone worker's pid, as it registered. */
+  readonly pid?: number;
+  /** The address its connection comes from. */
+  readonly address?: string;
+}
+
+/** Params of `worker.register`: what a standalone worker says of itself. */
+export interface WorkerRegisterParams {
+  /** The host name calls are routed by (1–128 letters, digits, `_`, `.`, `-`). */
+  readonly host: string;
+  readonly version: string;
+  readonly pid?: number;
+}
+
+/** The controller's answer to `worker.register`. */
+export interface WorkerRegistered {
+  readonly host: string;
+  /** The controller's version. */
+  readonly version: string;
+  /**
+   * The controller pings its workers this often (ms); a worker that hears nothing for three
+   * times as long may take the connection for dead and reconnect.
+   */
+  readonly heartbeatMs: number;
+}
+
+/** The optional `host` param of the methods a controller routes to a worker. */
+export interface HostParam {
+  /**
+   * The worker to run the call on. Default: the controller's own worker, or the only registered
+   * one when it has none of its own.
+   */
+  host?: string;
 }
 
 /**
@@ -65,13 +113,20 @@ export interface RequestMethods {
   'daemon.info': { params: Record<string, never>; result: DaemonInfo };
   /** Stops the daemon; services keep running and are adopted by the next daemon. */
   'daemon.shutdown': { params: Record<string, never>; result: { ok: true } };
-  'stack.up': { params: { stack: StackSpec; services?: string[] }; result: UpOutcome };
-  'stack.down': { params: { stack: string }; result: { ok: true } };
-  'stack.list': { params: Record<string, never>; result: string[] };
-  'service.start': { params: { stack: string; services: string[] }; result: UpOutcome };
-  'service.stop': { params: { stack: string; services: string[] }; result: { ok: true } };
-  'service.restart': { params: { stack: string; services: string[] }; result: UpOutcome };
-  status: { params: { stack?: string }; result: InstanceInfo[] };
+  'stack.up': { params: { stack: StackSpec; services?: string[] } & HostParam; result: UpOutcome };
+  'stack.down': { params: { stack: string } & HostParam; result: { ok: true } };
+  'stack.list': { params: HostParam; result: string[] };
+  'service.start': { params: { stack: string; services: string[] } & HostParam; result: UpOutcome };
+  'service.stop': { params: { stack: string; services: string[] } & HostParam; result: { ok: true } };
+  'service.restart': { params: { stack: string; services: string[] } & HostParam; result: UpOutcome };
+  status: { params: { stack?: string } & HostParam; result: InstanceInfo[] };
+  /** The hosts the controller routes to: its own worker, registered workers, and gone ones. */
+  'hosts.list': { params: Record<string, never>; result: HostInfo[] };
+  /**
+   * Makes this connection the worker of a host: the controller then sends it the requests and
+   * subscriptions for that host (controller → worker request frames on the same connection).
+   */
+  'worker.register': { params: WorkerRegisterParams; result: WorkerRegistered };
 }
 
 /**
@@ -81,10 +136,10 @@ export interface RequestMethods {
  */
 export interface SubscriptionMethods {
   logs: {
-    params: { stack: string; services?: string[]; tail?: number; follow?: boolean };
+    params: { stack: string; services?: string[]; tail?: number; follow?: boolean } & HostParam;
     event: StampedLogLine;
   };
-  events: { params: { stack?: string; replay?: number }; event: ManagerEvent };
+  events: { params: { stack?: string; replay?: number } & HostParam; event: ManagerEvent };
 }
 
 export type RequestMethod = keyof RequestMethods;
@@ -101,5 +156,20 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
   'service.stop',
   'service.restart',
   'status',
+  'hosts.list',
+  'worker.register',
+];
+
+/** The methods a worker answers: what a controller forwards to a standalone worker. */
+export const WORKER_METHODS: readonly (RequestMethod | SubscriptionMethod)[] = [
+  'stack.up',
+  'stack.down',
+  'stack.list',
+  'service.start',
+  'service.stop',
+  'service.restart',
+  'status',
+  'logs',
+  'events',
 ];
 export const SUBSCRIPTION_METHODS: readonly SubscriptionMethod[] = ['logs', 'events'];

@@ -11,9 +11,10 @@ type Checker = (c: ShapeCheck, p: Record<string, unknown>) => void;
 const none: Checker = (c, p) => c.onlyKeys(p, 'params', []);
 
 const serviceOp: Checker = (c, p) => {
-  c.onlyKeys(p, 'params', ['stack', 'services']);
+  c.onlyKeys(p, 'params', ['stack', 'services', 'host']);
   c.string(p, 'params', 'stack', true);
   c.strings(p, 'params', 'services', true, true);
+  c.hostName(p, 'params', 'host', false);
 };
 
 const CHECKERS: Readonly<Record<string, Checker>> = {
@@ -32,34 +33,51 @@ const CHECKERS: Readonly<Record<string, Checker>> = {
   },
   'daemon.info': none,
   'daemon.shutdown': none,
-  'stack.list': none,
+  'hosts.list': none,
+  'worker.register': (c, p) => {
+    c.onlyKeys(p, 'params', ['host', 'version', 'pid']);
+    c.hostName(p, 'params', 'host', true);
+    c.string(p, 'params', 'version', true, 200);
+    if (p.pid !== undefined && !(Number.isSafeInteger(p.pid) && (p.pid as number) > 0)) {
+      c.problem('params.pid', `must be a positive integer, got ${describe(p.pid)}`);
+    }
+  },
+  'stack.list': (c, p) => {
+    c.onlyKeys(p, 'params', ['host']);
+    c.hostName(p, 'params', 'host', false);
+  },
   'stack.up': (c, p) => {
-    c.onlyKeys(p, 'params', ['stack', 'services']);
+    c.onlyKeys(p, 'params', ['stack', 'services', 'host']);
     checkStackSpec(c, p.stack);
     c.strings(p, 'params', 'services', false, false);
+    c.hostName(p, 'params', 'host', false);
   },
   'stack.down': (c, p) => {
-    c.onlyKeys(p, 'params', ['stack']);
+    c.onlyKeys(p, 'params', ['stack', 'host']);
     c.string(p, 'params', 'stack', true);
+    c.hostName(p, 'params', 'host', false);
   },
   'service.start': serviceOp,
   'service.stop': serviceOp,
   'service.restart': serviceOp,
   status: (c, p) => {
-    c.onlyKeys(p, 'params', ['stack']);
+    c.onlyKeys(p, 'params', ['stack', 'host']);
     c.string(p, 'params', 'stack', false);
+    c.hostName(p, 'params', 'host', false);
   },
   logs: (c, p) => {
-    c.onlyKeys(p, 'params', ['stack', 'services', 'tail', 'follow']);
+    c.onlyKeys(p, 'params', ['stack', 'services', 'tail', 'follow', 'host']);
     c.string(p, 'params', 'stack', true);
     c.strings(p, 'params', 'services', false, false);
     c.count(p, 'params', 'tail', MAX_TAIL);
     c.boolean(p, 'params', 'follow');
+    c.hostName(p, 'params', 'host', false);
   },
   events: (c, p) => {
-    c.onlyKeys(p, 'params', ['stack', 'replay']);
+    c.onlyKeys(p, 'params', ['stack', 'replay', 'host']);
     c.string(p, 'params', 'stack', false);
     c.count(p, 'params', 'replay', MAX_TAIL);
+    c.hostName(p, 'params', 'host', false);
   },
 };
 

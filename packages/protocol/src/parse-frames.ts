@@ -86,7 +86,12 @@ export function parseClientFrame(
 ): ClientFrame | FrameError {
   const env = envelope(data, options, false);
   if (env instanceof FrameError) return env;
-  const { frame, id } = env;
+  return clientFrame(env.frame, env.id);
+}
+
+/** The client-frame checks on a decoded object (`id` already read). */
+function clientFrame(frame: Record<string, unknown>, id: FrameId | null): ClientFrame | FrameError {
+  if (id === null) return new FrameError('MALFORMED_FRAME', `frame "id" ${idProblem(null)}`, null);
   for (const key of Object.keys(frame)) {
     if (key !== 'id' && key !== 'method' && key !== 'params') {
       return new FrameError('MALFORMED_FRAME', `unknown frame field "${key.slice(0, 40)}"`, id);
@@ -129,6 +134,10 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ProtocolErrorCode>([
   'TIMEOUT',
   'CERTIFICATE_MISMATCH',
   'LIMIT_EXCEEDED',
+  'WORKER_GONE',
+  'UNKNOWN_HOST',
+  'NO_WORKER',
+  'HOST_TAKEN',
   'INTERNAL',
 ]);
 
@@ -146,8 +155,14 @@ export function parseServerFrame(
 ): ServerFrame | FrameError {
   const env = envelope(data, options, true);
   if (env instanceof FrameError) return env;
-  const { frame, id } = env;
-  const kinds = ['result', 'error', 'event', 'lagged', 'end'].filter((k) => k in frame);
+  return serverFrame(env.frame, env.id);
+}
+
+const SERVER_KINDS = ['result', 'error', 'event', 'lagged', 'end'] as const;
+
+/** The server-frame checks on a decoded object (`id` already read, `null` allowed). */
+function serverFrame(frame: Record<string, unknown>, id: FrameId | null): ServerFrame | FrameError {
+  const kinds = SERVER_KINDS.filter((k) => k in frame);
   const [kind] = kinds;
   if (kinds.length !== 1 || kind === undefined) {
     const found = kinds.length === 0 ? 'none' : kinds.join(', ');
@@ -191,4 +206,33 @@ export function parseServerFrame(
       break;
   }
   return frame as unknown as ServerFrame;
+}
+
+/**
+ * One frame on a connection where both ends send requests — a controller and its standalone
+ * worker: a frame with a `method` is a request (or a cancel) from the other end; a frame with
+ * `result`, `error`, `event`, `lagged` or `end` answers one of ours. Ids of the two directions are
+ * separate: an answer's id is one we chose, a request's id one the other end chose.
+ */
+export type PeerFrame =
+  | { readonly kind: 'request'; readonly frame: ClientFrame | FrameError }
+  | { readonly kind: 'response'; readonly frame: ServerFrame | FrameError }
+  /** Not readable as either (not JSON, no usable id): answer with `{ id: null, error }` at most. */
+  | { readonly kind: 'unreadable'; readonly frame: FrameError };
+
+/**
+ * Reads one frame of a two-way connection (see {@link PeerFrame}). Never throws.
+ *
+ * @example
+ * const f = parsePeerFrame('{"id":3,"method":"status","params":{}}');
+ * if (f.kind === 'request' && !(f.frame instanceof FrameError)) console.log(f.frame.method);
+ */
+export function parsePeerFrame(data: string | Buffer | Uint8Array, options: ParseOptions = {}): PeerFrame {
+  const env = envelope(data, options, true);
+  if (env instanceof FrameError) return { kind: 'unreadable', frame: env };
+  const { frame, id } = env;
+  if (!('method' in frame) && SERVER_KINDS.some((k) => k in frame)) {
+    return { kind: 'response', frame: serverFrame(frame, id) };
+  }
+  return { kind: 'request', frame: clientFrame(frame, id) };
 }

@@ -4,6 +4,9 @@ export interface ParamProblem {
   readonly message: string;
 }
 
+/** What a host name may look like (the worker's `host` option and the `host` param). */
+export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
 /** Collects problems while a value is checked field by field (internal). */
 export class ShapeCheck {
   readonly problems: ParamProblem[] = [];
@@ -36,6 +39,21 @@ export class ShapeCheck {
       this.problem(`${path}.${key}`, `must be a non-empty string, got ${describe(v)}`);
     } else if (v.length > max) {
       this.problem(`${path}.${key}`, `must be at most ${max} characters, got ${v.length}`);
+    }
+  }
+
+  /** A host name: 1–128 letters, digits, `_`, `.` or `-`, starting with a letter or digit. */
+  hostName(obj: Record<string, unknown>, path: string, key: string, required: boolean): void {
+    const v = obj[key];
+    if (v === undefined) {
+      if (required) this.problem(`${path}.${key}`, 'is required (a host name)');
+      return;
+    }
+    if (typeof v !== 'string' || !HOST_NAME.test(v)) {
+      this.problem(
+        `${path}.${key}`,
+        `must be a host name (1-128 letters, digits, "_", "." or "-", starting with a letter or digit), got ${describe(v)}`,
+      );
     }
   }
 
