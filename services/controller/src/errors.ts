@@ -1,5 +1,6 @@
 /** Stable codes of controller errors. */
 export type ControllerErrorCode =
+  | 'INVALID_OPTION'
   | 'ADDRESS_IN_USE'
   | 'DAEMON_RUNNING'
   | 'LISTEN_FAILED'

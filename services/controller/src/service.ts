@@ -1,12 +1,21 @@
 import { once } from 'node:events';
-import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { rmSync } from 'node:fs';
-import { type DaemonInfo, daemonPaths, MAX_FRAME_BYTES, type WorkerApi } from '@harness/protocol';
+import type { IncomingMessage, Server } from 'node:http';
+import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
+import {
+  type DaemonInfo,
+  daemonPaths,
+  HOST_NAME,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  type WorkerApi,
+} from '@harness/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { ControllerError } from './errors.js';
 import { ensurePrivateDir, ensureToken, writePrivateFile } from './home.js';
 import { Connection } from './service/connection.js';
-import { daemonInfo } from './service/dispatch.js';
+import { Hosts } from './service/hosts.js';
 import { closeServer, listenTls, listenUnix } from './service/listeners.js';
 import { ensureTlsMaterial } from './tls-material.js';
 
@@ -14,8 +23,16 @@ import { ensureTlsMaterial } from './tls-material.js';
 export interface ControllerOptions {
   /** The daemon home (created 0700): token, TLS material, socket, endpoint.json. */
   readonly home: string;
-  /** What runs the services. */
-  readonly worker: WorkerApi;
+  /**
+   * The controller's own worker, in the same process. Without one, services run on standalone
+   * workers that connect and register (`worker.register`); calls without a `host` param go to
+   * the only one registered.
+   */
+  readonly worker?: WorkerApi;
+  /** The host name of the own worker (default `os.hostname()`): what `params.host` routes by. */
+  readonly host?: string;
+  /** How often registered workers are pinged, ms (default 15 000); one silent for a period is cut. */
+  readonly heartbeatMs?: number;
   /** The daemon's version, reported by hello and `daemon.info`. */
   readonly version: string;
   /** The WSS listener (default 127.0.0.1, port 0 = any free port), or `false` for none. */
@@ -47,6 +64,9 @@ const CLOSE_GRACE_MS = 1000;
  * Sets up the controller — home (0700), token, TLS material, the WSS and Unix-socket listeners,
  * `endpoint.json` — and rejects (leaving nothing listening) if any of it fails. Resolves to `run`.
  *
+ * With no `worker`, the controller runs no service itself: standalone workers connect, register
+ * their host, and take the calls for it.
+ *
  * @example
  * const run = await init({ home: defaultHome(), worker, version: '0.1.0' });
  * console.log(run.endpoint.url, run.endpoint.certFingerprint);
@@ -54,6 +74,17 @@ const CLOSE_GRACE_MS = 1000;
  */
 export async function init(options: ControllerOptions): Promise<ControllerRun> {
   const paths = daemonPaths(options.home);
+  const localHost = options.host ?? hostname();
+  if (options.worker !== undefined && !HOST_NAME.test(localHost)) {
+    throw new ControllerError(
+      'INVALID_OPTION',
+      `host must be 1-128 letters, digits, "_", "." or "-" (starting with a letter or digit), got ${JSON.stringify(localHost)}`,
+    );
+  }
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  if (!(Number.isInteger(heartbeatMs) && heartbeatMs > 0)) {
+    throw new ControllerError('INVALID_OPTION', `heartbeatMs must be a whole number > 0, got ${heartbeatMs}`);
+  }
   ensurePrivateDir(paths.home);
   const token = Buffer.from(ensureToken(paths.home));
   const tls = await ensureTlsMaterial(paths.home);
@@ -83,11 +114,28 @@ export async function init(options: ControllerOptions): Promise<ControllerRun> {
   }
 
   const startedAt = Date.now();
+  const hosts = new Hosts(
+    options.worker === undefined
+      ? undefined
+      : { host: localHost, api: options.worker, version: options.version },
+    options.version,
+    heartbeatMs,
+  );
+  const info = (): DaemonInfo => ({
+    version: options.version,
+    protocol: PROTOCOL_VERSION,
+    pid: process.pid,
+    startedAt,
+    home: paths.home,
+    hosts: hosts.names(),
+    ...(options.info?.() ?? {}),
+  });
   const context = {
     token,
     version: options.version,
-    worker: options.worker,
-    info: () => daemonInfo({ version: options.version, home: paths.home, startedAt }, options.info),
+    hosts,
+    handler: hosts.handler(info),
+    info,
     onShutdownRequest: options.onShutdownRequest ?? (() => {}),
   };
 
@@ -97,7 +145,7 @@ export async function init(options: ControllerOptions): Promise<ControllerRun> {
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       socket.on('error', () => {});
       wss.handleUpgrade(req, socket, head, (ws) => {
-        connections.set(ws, new Connection(ws, context));
+        connections.set(ws, new Connection(ws, context, req.socket.remoteAddress));
         ws.once('close', () => connections.delete(ws));
       });
     };

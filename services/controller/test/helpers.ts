@@ -24,11 +24,11 @@ export function tempHome(t: TestContext): string {
 
 export async function start(
   t: TestContext,
-  worker: WorkerApi,
+  worker: WorkerApi | undefined,
   extra: Partial<ControllerOptions> = {},
 ): Promise<Started> {
   const home = extra.home ?? tempHome(t);
-  const run = await init({ home, worker, version: '9.9.9', ...extra });
+  const run = await init({ home, ...(worker === undefined ? {} : { worker }), version: '9.9.9', ...extra });
   const controller = new AbortController();
   const done = run(controller.signal);
   t.after(async () => {

@@ -1,46 +1,58 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
-  type ErrorBody,
-  type FrameId,
+  type ClientFrame,
+  type DaemonInfo,
+  FrameCaller,
   FrameError,
+  type FrameId,
+  FrameResponder,
   type HelloParams,
   PROTOCOL_VERSION,
-  type ProtocolError,
+  ProtocolError,
   parseClientFrame,
-  type RequestMethod,
-  SUBSCRIPTION_METHODS,
-  type SubscriptionMethod,
+  parsePeerFrame,
+  type RequestHandler,
+  type ServerFrame,
+  toProtocolError,
+  type WorkerRegisterParams,
 } from '@harness/protocol';
 import type { WebSocket } from 'ws';
-import { type DispatchContext, dispatch, toProtocolError } from './dispatch.js';
-import { Subscription } from './subscription.js';
+import { type Hosts, WorkerLink } from './hosts.js';
 
-/** Requests and subscriptions one connection may have open at once. */
-export const MAX_OPEN_PER_CONNECTION = 256;
 /** A connection that has not said hello by then is closed. */
 export const HELLO_TIMEOUT_MS = 10_000;
 
 /** What every connection shares (internal). */
-export interface ConnectionContext extends DispatchContext {
+export interface ConnectionContext {
   readonly token: Buffer;
   readonly version: string;
+  readonly hosts: Hosts;
+  /** The routing handler every client request goes through. */
+  readonly handler: RequestHandler;
+  readonly info: () => DaemonInfo;
   readonly onShutdownRequest: () => void;
 }
 
-const isSubscription = (m: string): m is SubscriptionMethod =>
-  (SUBSCRIPTION_METHODS as readonly string[]).includes(m);
-
-/** One client connection: hello, then requests and subscriptions (internal). */
+/**
+ * One connection (internal): hello, then requests and subscriptions. A connection that sends
+ * `worker.register` becomes the worker of a host: from then on the controller also sends it the
+ * calls for that host, and the answer frames it sends back go to its {@link WorkerLink}.
+ */
 export class Connection {
   readonly #ws: WebSocket;
   readonly #ctx: ConnectionContext;
-  readonly #open = new Map<FrameId, Subscription | 'request'>();
+  readonly #address: string | undefined;
+  readonly #responder: FrameResponder;
   readonly #helloTimer: NodeJS.Timeout;
   #authenticated = false;
+  #link: WorkerLink | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(ws: WebSocket, ctx: ConnectionContext) {
+  constructor(ws: WebSocket, ctx: ConnectionContext, address: string | undefined) {
     this.#ws = ws;
     this.#ctx = ctx;
+    this.#address = address;
+    this.#responder = new FrameResponder(ws, ctx.handler);
     this.#helloTimer = setTimeout(
       () => this.#refuse(null, 'UNAUTHENTICATED', 'no hello in time'),
       HELLO_TIMEOUT_MS,
@@ -48,63 +60,106 @@ export class Connection {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
     // Oversized frames (maxPayload) and protocol violations: ws closes with 1009 / 1002 itself.
     ws.on('error', () => {});
-    ws.once('close', () => this.#closed());
-  }
-
-  #send(frame: object): void {
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(JSON.stringify(frame));
-  }
-
-  #error(id: FrameId | null, error: ProtocolError | ErrorBody): void {
-    const body: ErrorBody = { code: error.code, message: error.message };
-    const data = (error as { data?: unknown }).data;
-    this.#send({ id, error: data === undefined ? body : { ...body, data } });
+    ws.once('close', (code: number, reason: Buffer) => this.#closed(code, reason));
   }
 
   #refuse(id: FrameId | null, code: 'UNAUTHENTICATED' | 'PROTOCOL_VERSION', message: string): void {
     clearTimeout(this.#helloTimer);
-    this.#error(id, { code, message });
+    this.#responder.error(id, { code, message });
     this.#ws.close(1008, code === 'UNAUTHENTICATED' ? 'unauthenticated' : 'protocol version');
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
-    const frame = isBinary
-      ? new FrameError('MALFORMED_FRAME', 'binary frames are not accepted: send JSON text', null)
-      : parseClientFrame(data);
+    if (isBinary) {
+      const error = new FrameError('MALFORMED_FRAME', 'binary frames are not accepted: send JSON text', null);
+      if (this.#authenticated) this.#responder.error(null, error);
+      else this.#hello(error);
+      return;
+    }
     if (!this.#authenticated) {
-      this.#hello(frame);
+      this.#hello(parseClientFrame(data));
       return;
     }
+    if (this.#link === undefined) {
+      this.#request(parseClientFrame(data));
+      return;
+    }
+    // A worker: its frames are requests of its own, or answers to the calls sent to it.
+    const peer = parsePeerFrame(data);
+    if (peer.kind === 'response') this.#answer(this.#link, peer.frame);
+    else this.#request(peer.frame);
+  }
+
+  /** An answer from this connection's worker: to its caller. A bad one fails only its own call. */
+  #answer(link: WorkerLink, frame: ServerFrame | FrameError): void {
+    if (!(frame instanceof FrameError)) {
+      link.caller.handle(frame);
+      return;
+    }
+    // Never answered with an error frame: its id is one of ours, the worker would take it for
+    // the answer to a request of its own.
+    if (frame.id !== null) {
+      link.caller.fail(
+        frame.id,
+        new ProtocolError('INTERNAL', `the worker of host ${link.host} sent a bad answer: ${frame.message}`),
+      );
+    }
+  }
+
+  #request(frame: ClientFrame | FrameError): void {
     if (frame instanceof FrameError) {
-      this.#error(frame.id, frame);
+      this.#responder.error(frame.id, frame);
       return;
     }
-    const { id, method } = frame;
-    if (method === 'hello') {
-      this.#error(id, { code: 'MALFORMED_FRAME', message: 'hello was already accepted on this connection' });
+    if (frame.method === 'daemon.shutdown') {
+      // Answer first, then ask for the shutdown once the answer is on its way.
+      const answer = JSON.stringify({ id: frame.id, result: { ok: true } });
+      if (this.#ws.readyState !== this.#ws.OPEN) this.#ctx.onShutdownRequest();
+      else this.#ws.send(answer, () => this.#ctx.onShutdownRequest());
       return;
     }
-    if (method === 'cancel') {
-      const target = this.#open.get((frame.params as { id: FrameId }).id);
-      if (target instanceof Subscription) {
-        this.#open.delete(target.id);
-        target.end();
+    if (frame.method === 'worker.register') {
+      this.#register(frame.id, frame.params as unknown as WorkerRegisterParams);
+      return;
+    }
+    this.#responder.handle(frame);
+  }
+
+  #register(id: FrameId, params: WorkerRegisterParams): void {
+    if (this.#link !== undefined) {
+      const message = `this connection is already the worker of host ${this.#link.host}; one host per connection`;
+      this.#responder.error(id, { code: 'HOST_TAKEN', message });
+      return;
+    }
+    const caller = new FrameCaller((text) => {
+      if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(text);
+    });
+    const link = new WorkerLink(params, this.#address, caller);
+    try {
+      const result = this.#ctx.hosts.register(link);
+      this.#link = link;
+      this.#responder.send({ id, result });
+      this.#startHeartbeat();
+    } catch (error) {
+      this.#responder.error(id, toProtocolError(error));
+    }
+  }
+
+  /** Pings the worker; one that did not answer the previous ping is cut (then WORKER_GONE). */
+  #startHeartbeat(): void {
+    let answered = true;
+    this.#ws.on('pong', () => {
+      answered = true;
+    });
+    this.#heartbeat = setInterval(() => {
+      if (!answered) {
+        this.#ws.terminate();
+        return;
       }
-      this.#send({ id, result: { ok: true } });
-      return;
-    }
-    if (this.#open.has(id)) {
-      this.#error(id, { code: 'DUPLICATE_ID', message: `id ${JSON.stringify(id)} is already in use` });
-      return;
-    }
-    if (this.#open.size >= MAX_OPEN_PER_CONNECTION) {
-      const message = `at most ${MAX_OPEN_PER_CONNECTION} requests and subscriptions may be open at once`;
-      this.#error(id, { code: 'LIMIT_EXCEEDED', message });
-      return;
-    }
-    const params = (frame.params ?? {}) as Readonly<Record<string, unknown>>;
-    if (isSubscription(method)) this.#subscribe(id, method, params);
-    else void this.#request(id, method as RequestMethod, params);
+      answered = false;
+      this.#ws.ping();
+    }, this.#ctx.hosts.heartbeatMs);
+    this.#heartbeat.unref();
   }
 
   #hello(frame: ReturnType<typeof parseClientFrame>): void {
@@ -130,57 +185,25 @@ export class Connection {
     }
     clearTimeout(this.#helloTimer);
     this.#authenticated = true;
-    this.#send({ id: frame.id, result: { protocol: PROTOCOL_VERSION, version: this.#ctx.version } });
-  }
-
-  async #request(
-    id: FrameId,
-    method: RequestMethod,
-    params: Readonly<Record<string, unknown>>,
-  ): Promise<void> {
-    this.#open.set(id, 'request');
-    try {
-      const result = await dispatch(method, params, this.#ctx);
-      this.#open.delete(id);
-      if (method !== 'daemon.shutdown') {
-        this.#send({ id, result });
-        return;
-      }
-      // Answer first, then ask for the shutdown once the answer is on its way.
-      if (this.#ws.readyState !== this.#ws.OPEN) this.#ctx.onShutdownRequest();
-      else this.#ws.send(JSON.stringify({ id, result }), () => this.#ctx.onShutdownRequest());
-    } catch (error) {
-      this.#open.delete(id);
-      this.#error(id, toProtocolError(error));
-    }
-  }
-
-  #subscribe(id: FrameId, method: SubscriptionMethod, params: Readonly<Record<string, unknown>>): void {
-    const sub = new Subscription(id, this.#ws);
-    let source: AsyncIterable<unknown>;
-    try {
-      source = sub.source(this.#ctx.worker, method, params);
-    } catch (error) {
-      this.#error(id, toProtocolError(error));
-      return;
-    }
-    this.#open.set(id, sub);
-    this.#send({ id, result: { subscribed: true } });
-    void sub.pump(source).finally(() => {
-      if (this.#open.get(id) === sub) this.#open.delete(id);
+    this.#responder.send({
+      id: frame.id,
+      result: { protocol: PROTOCOL_VERSION, version: this.#ctx.version },
     });
   }
 
   /** Ends every subscription (`end` frames) and closes with 1001 (going away). */
   shutdown(): void {
-    for (const entry of this.#open.values()) if (entry instanceof Subscription) entry.end();
-    this.#open.clear();
+    this.#responder.endAll();
     this.#ws.close(1001, 'daemon shutting down');
   }
 
-  #closed(): void {
+  #closed(code: number, reason: Buffer): void {
     clearTimeout(this.#helloTimer);
-    for (const entry of this.#open.values()) if (entry instanceof Subscription) entry.end();
-    this.#open.clear();
+    clearInterval(this.#heartbeat);
+    this.#responder.closed();
+    if (this.#link !== undefined) {
+      const why = reason.length > 0 ? `${code}: ${reason.toString()}` : `${code}`;
+      this.#ctx.hosts.unregister(this.#link, `connection closed, ${why}`);
+    }
   }
 }
