@@ -8,8 +8,13 @@ export type WorkerErrorCode =
   | 'STATE_CORRUPT'
   /** The service registry cannot be opened or written. */
   | 'REGISTRY_FAILED'
-  /** Asked for something this version cannot do yet (standalone mode). */
-  | 'UNSUPPORTED';
+  /** Standalone mode: the controller cannot be reached (nothing listens, no answer in time). */
+  | 'CONTROLLER_UNREACHABLE'
+  /**
+   * Standalone mode: the controller refused the worker — a wrong token, a certificate that is
+   * not the pinned one, another protocol version, or the host name is registered already.
+   */
+  | 'CONTROLLER_REFUSED';
 
 /**
  * The error class of the worker service: `init` rejects with one when it cannot start.

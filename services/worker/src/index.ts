@@ -1,5 +1,10 @@
 export { WorkerError } from './errors.js';
 export type { WorkerErrorCode } from './errors.js';
-export type { WorkerHostNetwork, WorkerOptions } from './options.js';
+export type {
+  ControllerLinkEvent,
+  WorkerControllerOptions,
+  WorkerHostNetwork,
+  WorkerOptions,
+} from './options.js';
 export { init } from './service.js';
 export type { WorkerRun } from './service.js';

@@ -1,7 +1,8 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import type { LocalWorkerApi } from '@harness/protocol';
+import { type LocalWorkerApi, ProtocolError } from '@harness/protocol';
 import { OrchestrationError, ServiceManager } from '@harness/service-orchestration';
 import { RegistryError, ServiceRegistry } from '@harness/service-registry';
+import { ControllerLink } from './controller-link.js';
 import { WorkerError } from './errors.js';
 import { type NormalizedWorkerOptions, normalizeOptions, type WorkerOptions } from './options.js';
 import { RegistrySync } from './registry-sync.js';
@@ -13,6 +14,8 @@ export type WorkerRun = ((signal: AbortSignal) => Promise<void>) & {
   readonly api: LocalWorkerApi;
   /** The service manager itself. Changes made through it directly reach the registry on its next event. */
   readonly manager: ServiceManager;
+  /** This host's name (in the registry, and at the controller in standalone mode). */
+  readonly host: string;
 };
 
 /**
@@ -21,6 +24,12 @@ export type WorkerRun = ((signal: AbortSignal) => Promise<void>) & {
  * this host, and keeps one registry record per instance in step with the manager's events.
  * Rejects with a {@link WorkerError} if the options are bad, the folder is unusable or the state
  * is corrupt; nothing is left open then.
+ *
+ * Standalone mode (`controller`): `init` also connects to the controller over WSS (token, pinned
+ * certificate) and registers this host, and rejects with CONTROLLER_UNREACHABLE or
+ * CONTROLLER_REFUSED if that fails; the controller then sends the calls for this host over that
+ * connection. `run` keeps the connection up, reconnecting with backoff when it is lost (the
+ * services keep running meanwhile), and closes it when it ends.
  *
  * `run(signal)` serves until `signal` aborts, then lets go of the services without stopping
  * them (the next worker on the same folder adopts them: a daemon restart never restarts a
@@ -75,15 +84,32 @@ export async function init(options: WorkerOptions): Promise<WorkerRun> {
     }
   })();
   const api = workerApi(manager, (stack) => sync.touch(stack));
+  let link: ControllerLink | undefined;
+  if (opts.controller !== undefined) {
+    link = new ControllerLink(opts.controller, opts.host, opts.version, api, options.onController);
+    try {
+      await link.connect();
+    } catch (e) {
+      await manager.close();
+      await pump;
+      await sync.idle();
+      await registry.close();
+      throw controllerError(e, opts.host, opts.controller.url);
+    }
+  }
 
   let done: Promise<void> | undefined;
   const run = (signal: AbortSignal): Promise<void> => {
     done ??= (async () => {
+      const stopLink = new AbortController();
+      const linked = link?.run(stopLink.signal);
       await new Promise<void>((resolve) => {
         if (signal.aborted || failure !== undefined) return resolve();
         signal.addEventListener('abort', () => resolve(), { once: true });
         failed = resolve;
       });
+      stopLink.abort(); // no more calls from the controller
+      await linked;
       await manager.close(); // ends the event stream, so the pump too
       await pump;
       await sync.idle();
@@ -96,7 +122,18 @@ export async function init(options: WorkerOptions): Promise<WorkerRun> {
     })();
     return done;
   };
-  return Object.assign(run, { api, manager });
+  return Object.assign(run, { api, manager, host: opts.host });
+}
+
+/** Why the first registration failed, as a WorkerError naming the controller and the host. */
+function controllerError(e: unknown, host: string, url: string): WorkerError {
+  const code = e instanceof ProtocolError ? e.code : 'INTERNAL';
+  const unreachable = code === 'DAEMON_UNAVAILABLE' || code === 'TIMEOUT' || code === 'CONNECTION_CLOSED';
+  return new WorkerError(
+    unreachable ? 'CONTROLLER_UNREACHABLE' : 'CONTROLLER_REFUSED',
+    `cannot register host ${host} with the controller at ${url}: ${message(e)} (${code})`,
+    { cause: e },
+  );
 }
 
 function checkFolder(dir: string): void {

@@ -91,8 +91,17 @@ describe('worker lifecycle', () => {
       },
     );
     await assert.rejects(
-      init({ stateDir: '/tmp/x', controller: { url: 'wss://c:1', token: 't', certFingerprint: 'f' } }),
-      { code: 'UNSUPPORTED' },
+      init({
+        stateDir: '/tmp/x',
+        controller: { url: 'ws://c:1', token: ' ', certFingerprint: 'f', maxDelayMs: 0 },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof WorkerError);
+        assert.equal(e.code, 'INVALID_OPTION');
+        for (const part of ['"ws://c:1"', 'controller.token', '"f"', 'controller.maxDelayMs'])
+          assert.ok(e.message.includes(part), `${part} in ${e.message}`);
+        return true;
+      },
     );
   });
 });
