@@ -104,7 +104,12 @@ describe('harness CLI end to end on the quickstart example', { timeout: 180_000 
         };
         stream.on('data', check);
         child.once('exit', () => reject(new Error(`logs exited: ${out}\n${err}`)));
+        const bound = setTimeout(() => reject(new Error(`no ${re} within 30 s: ${out}\n${err}`)), 30_000);
+        bound.unref();
+        const settle = (): void => clearTimeout(bound);
+        stream.on('data', () => re.test(what()) && settle());
         check();
+        if (re.test(what())) settle();
       });
     child.stdout.on('data', (c) => {
       out += c;
