@@ -171,14 +171,33 @@ program
 
 program
   .command('controller')
-  .description('run the client API with a local worker, without the HTTP side (solo without server)')
+  .description('run the client API (with a local worker unless --no-worker), without the HTTP side')
   .option('--home <dir>', 'state folder (default: $HARNESS_HOME or ~/.harness)')
   .option('--host <address>', 'address to listen on (default 127.0.0.1)')
   .option('--port <port>', 'port of the WSS client API (default: any free port)')
+  .option('--no-worker', 'run no local worker: standalone workers (harness worker) run the services')
   .action(async (options) => {
     process.exitCode = await runVerb(
       () => import('./commands/solo.js'),
       (m, cx) => m.solo({ ...options, http: false }, cx),
+    );
+  });
+
+program
+  .command('worker')
+  .description('run services on this machine for a controller: register this host and take its calls')
+  .requiredOption('--controller <url>', "the controller's client API, wss://HOST:PORT")
+  .option('--token-file <file>', "the controller's token (default: <home>/token)")
+  .option(
+    '--cert-fingerprint <sha256>',
+    "the controller's certificate fingerprint, pinned (default: from <home>/endpoint.json)",
+  )
+  .option('--home <dir>', "the worker's folder; state in <home>/state (default: $HARNESS_HOME or ~/.harness)")
+  .option('--host <name>', "the host name to register (default: this machine's name)")
+  .action(async (options) => {
+    process.exitCode = await runVerb(
+      () => import('./commands/worker.js'),
+      (m, cx) => m.worker(options, cx),
     );
   });
 

@@ -14,6 +14,14 @@ export interface SoloOptions {
   readonly shutdownTimeout?: string;
   /** Run the HTTP read side too (default true; `harness controller` runs without it). */
   readonly http?: boolean;
+  /**
+   * Run a worker in this process (default true). `harness controller --no-worker` runs none:
+   * standalone workers (`harness worker --controller …`) register and run the services. Without
+   * a local worker there is no HTTP side either (it reads from the local worker).
+   */
+  readonly worker?: boolean;
+  /** The name of the local worker's host, what calls route by (default the machine's name). */
+  readonly workerHost?: string;
 }
 
 type Run = (signal: AbortSignal) => Promise<void>;
@@ -46,6 +54,9 @@ export async function solo(options: SoloOptions, cx: CliContext): Promise<number
   const v = version();
   const abort = new AbortController();
   const inited: Run[] = [];
+  const local = options.worker !== false;
+  const http = local && options.http !== false;
+  const names: string[] = [];
   const say = (line: string): void =>
     void cx.stderr.write(`${new Date().toISOString()} harness solo: ${line}\n`);
   try {
@@ -54,11 +65,19 @@ export async function solo(options: SoloOptions, cx: CliContext): Promise<number
       import('@harness/server'),
       import('@harness/controller'),
     ]);
-    const worker = await initWorker({ stateDir: paths.stateDir });
-    inited.push(worker);
+    const worker = local
+      ? await initWorker({
+          stateDir: paths.stateDir,
+          ...(options.workerHost === undefined ? {} : { host: options.workerHost }),
+        })
+      : undefined;
+    if (worker !== undefined) {
+      inited.push(worker);
+      names.push('worker');
+    }
     const startedAt = Date.now();
     const server =
-      options.http === false
+      worker === undefined || !http
         ? undefined
         : await initServer({
             worker: worker.api,
@@ -66,18 +85,28 @@ export async function solo(options: SoloOptions, cx: CliContext): Promise<number
             startedAt,
             listen: { host: options.host ?? '127.0.0.1', port: port(options.httpPort, '--http-port') },
           });
-    if (server !== undefined) inited.push(server);
+    if (server !== undefined) {
+      inited.push(server);
+      names.push('server');
+    }
     const controller = await initController({
       home,
-      worker: worker.api,
+      ...(worker === undefined ? {} : { worker: worker.api, host: worker.host }),
       version: v,
       listen: { host: options.host ?? '127.0.0.1', port: port(options.port, '--port') },
       info: () => (server === undefined ? {} : { httpUrl: server.url }),
       onShutdownRequest: () => abort.abort(),
     });
     inited.push(controller);
+    names.push('controller');
+    const fingerprint = controller.endpoint.certFingerprint;
     say(
-      `ready (pid ${process.pid}); client API ${controller.endpoint.url ?? ''} and ${paths.socket}; http ${server?.url ?? 'off'}`,
+      `ready (pid ${process.pid}); client API ${controller.endpoint.url ?? ''}` +
+        `${fingerprint === undefined ? '' : ` (certificate sha256 ${fingerprint})`} and ${paths.socket}; ` +
+        `http ${server?.url ?? 'off'}; ` +
+        (worker === undefined
+          ? 'no local worker: waiting for `harness worker --controller` to register'
+          : `local worker on host ${worker.host}`),
     );
   } catch (error) {
     cx.stderr.write(`harness solo: cannot start: ${(error as Error).message}\n`);
@@ -93,7 +122,6 @@ export async function solo(options: SoloOptions, cx: CliContext): Promise<number
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const names = options.http === false ? ['worker', 'controller'] : ['worker', 'server', 'controller'];
   const runs = inited.map((run, i) =>
     run(abort.signal).then(
       () => ({ name: names[i], error: undefined as unknown }),
