@@ -127,14 +127,6 @@ export function whenCgroupEmpty(
   return whenCgroup(dir, false, signal, options);
 }
 
-/**
- * Resolves when a process has joined the cgroup (`populated 1`), the same way: an inotify
- * watch on `cgroup.events`, the state read once the watch is set.
- */
-export function whenCgroupPopulated(dir: string, signal?: AbortSignal): Promise<void> {
-  return whenCgroup(dir, true, signal, {});
-}
-
 function whenCgroup(
   dir: string,
   populated: boolean,

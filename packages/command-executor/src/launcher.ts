@@ -6,7 +6,6 @@ import {
   harnessCgroupRoot,
   removeCgroup,
   removeCgroupWhenEmpty,
-  whenCgroupPopulated,
 } from './cgroup.js';
 import type { Command } from './command.js';
 import { CommandError } from './errors.js';
@@ -170,13 +169,10 @@ export class LocalLauncher {
     const ended = new Promise<ExitStatus>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
-    // The wrapper puts the child in its cgroup before exec. launch() resolves once it has (or
-    // the child ended first): the whole tree is then in the cgroup. A move into a cgroup can
-    // take milliseconds in the kernel; the wrapper pays it, not this event loop. (The output is
-    // taken up below before this is awaited, so nothing written meanwhile is lost.)
-    const joining = new AbortController();
-    const joined =
-      cgroup === undefined ? undefined : Promise.race([whenCgroupPopulated(cgroup, joining.signal), ended]);
+    // The wrapper puts the child in its cgroup before exec: nothing of the command runs outside
+    // it. That move can cost milliseconds in the kernel; the child pays it, not this event loop,
+    // and launch() does not wait for it — until then the child is the only process of its tree,
+    // reached through its process group (see treeGone).
     const startTime = readProcStat(pid)?.startTime ?? 0;
     events.push({ type: 'started', time: Date.now(), pid });
 
@@ -262,10 +258,6 @@ export class LocalLauncher {
         });
       });
     }
-    if (joined !== undefined) {
-      await joined;
-      joining.abort();
-    }
     const handle = new ProcessHandle({
       command,
       pid,
@@ -276,7 +268,12 @@ export class LocalLauncher {
       stdin: child.stdin,
       exited,
       offsets,
-      detach,
+      // Let go of the child too: a process that detached from its children may then exit
+      // while they run on (their exit is no longer watched).
+      detach: async () => {
+        await detach();
+        child.unref();
+      },
     });
     return { events, handle, closeOutput };
   }

@@ -42,8 +42,18 @@ export function treeMembers(tree: ProcessTree): ProcStat[] {
  * take seconds — so a populated cgroup whose `cgroup.procs` lists no live process is gone too.
  */
 export function treeGone(tree: ProcessTree): boolean {
-  if (tree.cgroup !== undefined) return !cgroupPopulated(tree.cgroup) || treeMembers(tree).length === 0;
+  if (tree.cgroup !== undefined) {
+    // Just after launch the leader may not have moved into its cgroup yet: an empty cgroup
+    // means gone only once the leader is gone too.
+    const empty = !cgroupPopulated(tree.cgroup) || treeMembers(tree).length === 0;
+    return empty && !leaderAlive(tree.pid);
+  }
   return processGroupMembers(tree.pgid).length === 0;
+}
+
+function leaderAlive(pid: number): boolean {
+  const st = readProcStat(pid);
+  return st !== undefined && st.state !== 'Z' && st.state !== 'X';
 }
 
 /** Sends a signal to the process group and, with a cgroup, to every process in it. */
@@ -69,12 +79,15 @@ export function whenTreeGone(tree: ProcessTree, signal?: AbortSignal): Promise<v
   const both = new AbortController();
   const stop = (): void => both.abort();
   signal?.addEventListener('abort', stop, { once: true });
-  return Promise.race([whenCgroupEmpty(tree.cgroup, both.signal), pollUntilGone(tree, both.signal)]).then(
-    () => {
-      signal?.removeEventListener('abort', stop);
-      both.abort();
-    },
+  const cgroup = tree.cgroup;
+  const emptied = whenCgroupEmpty(cgroup, both.signal).then(() =>
+    // Empty may also mean "not joined yet": then the poll decides.
+    treeGone(tree) ? undefined : new Promise<void>(() => {}),
   );
+  return Promise.race([emptied, pollUntilGone(tree, both.signal)]).then(() => {
+    signal?.removeEventListener('abort', stop);
+    both.abort();
+  });
 }
 
 /** Checks with a back-off from 1 ms to 50 ms until no process of the tree is left. */

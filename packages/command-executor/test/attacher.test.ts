@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { statSync } from 'node:fs';
+import { rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
@@ -56,6 +56,27 @@ describe('log files mode and LocalAttacher', { timeout: 30_000 }, () => {
     assert.deepEqual(offsets, [4, 4 + Buffer.byteLength('três')]);
     assert.deepEqual(handle.logOffsets(), { stdout: 4 + Buffer.byteLength('três'), stderr: 4 });
     assert.deepEqual(await handle.wait(), { code: 0, signal: null });
+  });
+
+  it('a launcher that detached from its service exits on its own; the service runs on', async (t) => {
+    const dir = scratch(t);
+    const fixture = join(import.meta.dirname, 'fixtures-proc', 'launch-logged.ts');
+    const launcherProc = spawn(process.execPath, ['--import', 'tsx', fixture, dir, LABEL, 'detach'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [first] = (await once(createInterface({ input: launcherProc.stdout }), 'line')) as [string];
+    const svc = JSON.parse(first) as Launched;
+    t.after(async () => {
+      if (alive([svc.pid]).length > 0) process.kill(-svc.pid, 'SIGKILL');
+      // Its launcher is gone, so nobody else removes the cgroup once it is empty.
+      const cg = svc.cgroup;
+      if (cg !== undefined) assert.ok(await eventually(() => removed(cg), 6000), `${cg} removed`);
+    });
+    const bound = setTimeout(() => launcherProc.kill('SIGKILL'), 20_000);
+    const [code, signal] = await once(launcherProc, 'exit');
+    clearTimeout(bound);
+    assert.deepEqual([code, signal], [0, null], 'the launcher ended by itself, not by the bound');
+    assert.equal(isRunning(svc.pid, svc.startTime), true, 'the service runs on');
   });
 
   it('the service outlives its killed launcher, keeps logging, and is attached, followed and stopped', async (t) => {
@@ -241,3 +262,12 @@ describe('log files mode and LocalAttacher', { timeout: 30_000 }, () => {
     );
   });
 });
+
+function removed(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
