@@ -1,4 +1,13 @@
-import { closeSync, existsSync, type FSWatcher, fstatSync, openSync, readSync, watch } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  type FSWatcher,
+  fstatSync,
+  openSync,
+  readSync,
+  statSync,
+  watch,
+} from 'node:fs';
 import { LineSplitter } from '@harness/command-executor';
 import type { LogLine, LogStore } from './log-store.js';
 
@@ -33,11 +42,13 @@ export async function* readLogs(
       starts.set(key, since);
       continue;
     }
+    // Follow on from the last line shown — or, with none, from the size before the tail was
+    // read: a line written meanwhile is then followed, not skipped.
+    const before = fileSize(f.file);
     const lines = store.tail(f.file, tail);
     for (const l of lines)
       yield { service: f.service, instance: f.instance, line: l.line, offset: l.offset, time: Date.now() };
-    const last = lines.at(-1);
-    starts.set(key, last === undefined ? 'end' : last.offset);
+    starts.set(key, lines.at(-1)?.offset ?? before);
   }
   if (!options.follow || options.signal?.aborted) return;
   yield* followFiles(
@@ -123,5 +134,13 @@ async function* followFiles(
     signal?.removeEventListener('abort', poke);
     for (const w of watchers) w.close();
     for (const c of cursors) if (c.fd !== undefined) closeSync(c.fd);
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }
