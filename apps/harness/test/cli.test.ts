@@ -206,3 +206,23 @@ describe('harness config print', () => {
     assert.match(r.stderr, /error\[UNKNOWN_KEY\]/);
   });
 });
+
+describe('harness completion', () => {
+  it('offers every verb that `harness --help` lists, in bash and zsh', () => {
+    const help = harness(process.cwd(), '--help').stdout;
+    const verbs = [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]);
+    assert.ok(verbs.length >= 15, verbs.join(' '));
+    const bash = harness(process.cwd(), 'completion', 'bash');
+    const zsh = harness(process.cwd(), 'completion', 'zsh');
+    assert.equal(bash.code, 0);
+    assert.equal(zsh.code, 0);
+    const offered = (text: string) =>
+      new Set((/compgen -W "([a-z ]+)" -- "\$cur"\) \)\n\}/.exec(text)?.[1] ?? '').split(' '));
+    const fromBash = offered(bash.stdout);
+    const fromZsh = new Set((/verbs=\(([a-z ]+)\)/.exec(zsh.stdout)?.[1] ?? '').split(' '));
+    for (const v of verbs) {
+      assert.ok(fromBash.has(v as string), `bash completion lacks ${v}`);
+      assert.ok(fromZsh.has(v as string), `zsh completion lacks ${v}`);
+    }
+  });
+});
