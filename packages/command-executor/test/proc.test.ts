@@ -79,7 +79,9 @@ describe('@harness/command-executor/proc', () => {
     try {
       const deadline = Date.now() + 10_000;
       let members = processGroupMembers(pgid);
-      while (members.length < 3 && Date.now() < deadline) {
+      const comms = (): string[] => members.map((m) => m.comm).sort();
+      // Forked children are `sh` until they exec `sleep`: wait for both.
+      while (comms().join() !== 'sh,sleep,sleep' && Date.now() < deadline) {
         await new Promise((r) => setImmediate(r));
         members = processGroupMembers(pgid);
       }
