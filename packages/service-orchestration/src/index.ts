@@ -2,6 +2,12 @@ export { OrchestrationError } from './errors.js';
 export type { OrchestrationErrorCode } from './errors.js';
 export type { InstanceStatus, ManagerEvent, ServiceCounters, StateName } from './events.js';
 export type { InstanceRecord, RunningInstance, ServiceExecutor, StartContext } from './executor.js';
+export { containerName, DOCKER_LABELS, DockerExecutor } from './docker-executor.js';
+export type {
+  DockerContainerRecord,
+  DockerExecutorOptions,
+  DockerInstanceRecord,
+} from './docker-executor.js';
 export { dependents, startOrder, withDependencies } from './graph.js';
 export { FIRST_RETRY_MS, HealthMonitor } from './health-monitor.js';
 export type { HealthCallbacks } from './health-monitor.js';
@@ -19,6 +25,10 @@ export { DEFAULT_RESTART, DEFAULT_SHUTDOWN, serviceSpec } from './spec.js';
 export type {
   BackoffSpec,
   DependencyCondition,
+  DockerPort,
+  DockerTarget,
+  DockerVolume,
+  PackageTarget,
   ProbeSpec,
   ProcessTarget,
   RestartPolicyName,
@@ -26,7 +36,11 @@ export type {
   ServiceSpec,
   ServiceTarget,
   ShutdownSpec,
+  SshConnection,
+  SshTarget,
   StackSpec,
 } from './spec.js';
+export { describeHost, SshExecutor } from './ssh-executor.js';
+export type { RemoteRun, SshExecutorOptions, SshInstanceRecord, SshRemoteRecord } from './ssh-executor.js';
 export { StateStore } from './state-store.js';
 export type { PersistedInstance, PersistedStack, PersistedState } from './state-store.js';

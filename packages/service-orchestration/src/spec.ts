@@ -15,8 +15,104 @@ export interface ProcessTarget {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** Where a service runs. Only local processes for now; other executors plug in by `kind`. */
-export type ServiceTarget = ProcessTarget;
+/** A port a container publishes: `[hostIp:][hostPort:]containerPort[/protocol]`. */
+export interface DockerPort {
+  /** Host address to bind; undefined for every address. */
+  readonly hostIp?: string | undefined;
+  /** Host port; undefined lets the engine pick one. */
+  readonly hostPort?: number | undefined;
+  readonly containerPort: number;
+  readonly protocol?: 'tcp' | 'udp';
+}
+
+/** A mount into a container: a host path (absolute) or a named volume. */
+export interface DockerVolume {
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly?: boolean;
+}
+
+/**
+ * A Docker container, run with the `docker` client: detached, named
+ * `harness.<stack>.<service>.<index>`, labelled with its stack, service and instance.
+ */
+export interface DockerTarget {
+  readonly kind: 'docker';
+  readonly image: string;
+  /** Overrides the image's command (its entrypoint stays): an argv, or a script for `sh -c`. */
+  readonly command?: readonly string[] | { readonly shell: string };
+  /** Working folder inside the container (`-w`); default the image's. */
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly ports?: readonly DockerPort[];
+  readonly volumes?: readonly DockerVolume[];
+  /** `--network`; default: the engine's default network. */
+  readonly network?: string;
+  /** Run an init as PID 1 (`--init`), which forwards signals and reaps zombies (default false). */
+  readonly init?: boolean;
+  /** The engine to talk to (`docker -H`, as `DOCKER_HOST`); default: the client's default. */
+  readonly dockerHost?: string;
+}
+
+/** How to reach a host over SSH: everything the `ssh` client is given. */
+export interface SshConnection {
+  /** IP address or DNS name. */
+  readonly address: string;
+  /** Default 22. */
+  readonly port?: number;
+  /** Default: the ssh client's default (the local user name, or its ssh config). */
+  readonly user?: string;
+  /** Absolute path of the private key. */
+  readonly identityFile?: string;
+  /**
+   * Extra `-o` options, e.g. `{ StrictHostKeyChecking: 'yes', UserKnownHostsFile: '/etc/harness/known_hosts' }`.
+   * Without `StrictHostKeyChecking`/`UserKnownHostsFile`, the executor's own known-hosts policy applies.
+   */
+  readonly options?: Readonly<Record<string, string>>;
+  /** Seconds to wait for the connection (default 10). */
+  readonly connectTimeoutS?: number;
+}
+
+/** A command run on another host over SSH, in its own process group there. */
+export interface SshTarget {
+  readonly kind: 'ssh';
+  /** The host's name (from the configuration's `hosts:`), for messages. */
+  readonly host: string;
+  readonly connection: SshConnection;
+  readonly command: readonly string[] | { readonly shell: string };
+  /** Working folder on the host; default the login folder. */
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A package deployed to a host over SSH: copied there once per content hash (a folder, a
+ * `.tar`/`.tar.gz`/`.tgz` archive, or a single file), `install` run once per content hash in its
+ * folder, then `command` run there like an {@link SshTarget}.
+ */
+export interface PackageTarget {
+  readonly kind: 'package';
+  /** The host's name, for messages. */
+  readonly host: string;
+  readonly connection: SshConnection;
+  /** Absolute local path of the package: a folder, an archive, or one file. */
+  readonly path: string;
+  /** Run once per content hash in the package's folder on the host, before the first start. */
+  readonly install?: readonly string[] | { readonly shell: string };
+  /** Starts the service (the configuration's `start`). */
+  readonly command: readonly string[] | { readonly shell: string };
+  /** Working folder, relative to the package's folder on the host (default that folder). */
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The folder on the host that holds deployed packages, each in `<name>-<hash>` (default
+   * `.harness/packages` in the login folder).
+   */
+  readonly remoteDir?: string;
+}
+
+/** Where a service runs; executors plug in by `kind`. */
+export type ServiceTarget = ProcessTarget | DockerTarget | SshTarget | PackageTarget;
 
 interface ProbeTiming {
   /** Between probes once the first has passed (readiness) or while live (liveness). */
