@@ -16,6 +16,8 @@ export type { LogLimits, LogLine } from './log-store.js';
 export type { LogsOptions, StampedLogLine } from './logs.js';
 export { ServiceManager } from './manager.js';
 export type { InstanceInfo, ServiceManagerOptions, UpOutcome } from './manager.js';
+export { contentHash, PackageExecutor } from './package-executor.js';
+export type { PackageExecutorOptions } from './package-executor.js';
 export { ProcessExecutor } from './process-executor.js';
 export { runProbe } from './probes.js';
 export type { ActiveProbe, ProbeResult } from './probes.js';
