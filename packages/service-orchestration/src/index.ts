@@ -23,6 +23,7 @@ export { runProbe } from './probes.js';
 export type { ActiveProbe, ProbeResult } from './probes.js';
 export { backoffDelay, decideRestart, describeEnd, isFailure } from './restart-policy.js';
 export type { RestartDecision, RunEnd, RunHistory } from './restart-policy.js';
+export { remoteExecutors } from './remote-executors.js';
 export { DEFAULT_RESTART, DEFAULT_SHUTDOWN, serviceSpec } from './spec.js';
 export type {
   BackoffSpec,

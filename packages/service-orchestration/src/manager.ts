@@ -8,6 +8,7 @@ import { startOrder, withDependencies } from './graph.js';
 import { Instance } from './instance.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits, LogStore } from './log-store.js';
 import { ProcessExecutor } from './process-executor.js';
+import { remoteExecutors as remote } from './remote-executors.js';
 import type { DependencyCondition, ServiceSpec, StackSpec } from './spec.js';
 import { type PersistedStack, type PersistedState, StateStore } from './state-store.js';
 import { type LogsOptions, readLogs, type StampedLogLine } from './logs.js';
@@ -110,7 +111,7 @@ export class ServiceManager {
     this.#store = new StateStore(options.stateDir);
     this.#logs = new LogStore(join(options.stateDir, 'logs'), options.logLimits ?? DEFAULT_LOG_LIMITS);
     this.#launcher = options.launcher ?? new LocalLauncher();
-    for (const e of [new ProcessExecutor(this.#launcher), ...(options.executors ?? [])])
+    for (const e of [new ProcessExecutor(this.#launcher), ...remote(options), ...(options.executors ?? [])])
       this.#executors.set(e.kind, e);
     this.#random = options.random ?? Math.random;
     const interval = options.stopProgressIntervalMs ?? 1000;

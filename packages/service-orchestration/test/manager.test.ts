@@ -164,7 +164,8 @@ describe('ServiceManager', () => {
     >;
     await assert.rejects(manager.up({ name: uniqueStack('kind'), services: [odd] }), {
       code: 'INVALID_SPEC',
-      message: /service odd: no executor runs carrier-pigeon targets \(known: process\)/,
+      message:
+        /service odd: no executor runs carrier-pigeon targets \(known: process, docker, ssh, package\)/,
     });
   });
 
