@@ -319,6 +319,26 @@ describe('ssh services on a real sshd', () => {
     assert.ok(respawned.type === 'spawned' && !respawned.adopted && respawned.pid !== pid);
   });
 
+  it('stops an earlier run of the same instance that lost its connection before it starts', async (t) => {
+    const manager = await open(t);
+    const stack = uniqueStack('ssh-stale');
+    // An earlier run nobody reaches any more: a process group on the host, named by the pid file.
+    const stale = Number(
+      await remote(
+        `setsid sleep 1000 </dev/null >/dev/null 2>&1 & p=$!; read -r l < /proc/$p/stat; set -- \${l##*) }; mkdir -p ~/.harness/run; echo "$p \${20}" > ~/.harness/run/${stack}.edge.0.pid; echo $p`,
+      ),
+    );
+    assert.deepEqual(await groupOnHost(stale), [`${stale} sleep`]);
+    const outcome = await manager.up({
+      name: stack,
+      services: [sshService('edge', 'echo started; exec sleep 1000')],
+    });
+    assert.equal(outcome.ok, true, JSON.stringify(outcome));
+    assert.deepEqual(await groupGoneOnHost(stale), []);
+    await untilLogLine(manager, stack, 'edge', (l) => l === 'started');
+    assert.match(readLog(manager, stack, 'edge'), new RegExp(`^harness: stopping pid ${stale} first`, 'm'));
+  });
+
   it('fails to start with a message naming the service and the host when ssh cannot connect', async (t) => {
     const manager = await open(t);
     const stack = uniqueStack('ssh-refused');
