@@ -400,11 +400,13 @@ export class SshExecutor implements ServiceExecutor {
       ...(c.user === undefined ? {} : { user: c.user }),
       ...(c.identityFile === undefined ? {} : { identityFile: c.identityFile }),
       connectTimeout: c.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S,
-      // A dead network is noticed in 45 s rather than at TCP's pace.
+      // A dead network is noticed in 45 s rather than at TCP's pace. A client never becomes a
+      // shared master (one from ~/.ssh/config would linger in the instance's tree); it may use one.
       options: {
         ServerAliveInterval: '15',
         ServerAliveCountMax: '3',
         LogLevel: 'ERROR',
+        ControlMaster: 'no',
         ...hostKeys,
         ...own,
       },
