@@ -1,7 +1,8 @@
 import type { CliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
-const VERBS = 'up down ps logs start stop restart events config daemon completion solo controller worker server help';
+const VERBS =
+  'up down ps logs start stop restart events config daemon completion solo controller worker server help';
 
 /** `harness completion bash|zsh`: a completion script to source from your shell's rc file. */
 export async function completion(shell: string, cx: CliContext): Promise<number> {
