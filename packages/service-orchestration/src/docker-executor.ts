@@ -13,7 +13,13 @@ import {
   type StopOptions,
 } from '@harness/command-executor';
 import { OrchestrationError } from './errors.js';
-import type { InstanceRecord, RunningInstance, ServiceExecutor, StartContext } from './executor.js';
+import {
+  type InstanceRecord,
+  type RunningInstance,
+  readsOutput,
+  type ServiceExecutor,
+  type StartContext,
+} from './executor.js';
 import {
   appendNote,
   deferred,
@@ -509,11 +515,6 @@ function runArguments(
 
 function isArgv(c: readonly string[] | { readonly shell: string }): c is readonly string[] {
   return Array.isArray(c);
-}
-
-/** Whether a log probe needs the output read back as lines (as for processes). */
-function readsOutput(spec: ServiceSpec): boolean {
-  return spec.readiness?.kind === 'log' || spec.liveness?.kind === 'log';
 }
 
 /**

@@ -59,3 +59,12 @@ export interface ServiceExecutor {
   /** Finds a recorded instance again; undefined when it is gone (or its pid now is another's). */
   adopt(record: InstanceRecord): Promise<RunningInstance | undefined>;
 }
+
+/**
+ * Whether the instance's output must be read back as lines: only a `log` probe needs them.
+ * Otherwise nothing reads the log file behind the process — it writes there directly — so a
+ * fast writer costs the supervisor nothing, and its end is known the moment it exits.
+ */
+export function readsOutput(spec: ServiceSpec): boolean {
+  return spec.readiness?.kind === 'log' || spec.liveness?.kind === 'log';
+}

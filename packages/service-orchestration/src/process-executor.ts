@@ -8,8 +8,13 @@ import {
 } from '@harness/command-executor';
 import { rmdirSync } from 'node:fs';
 import { OrchestrationError } from './errors.js';
-import type { InstanceRecord, RunningInstance, ServiceExecutor, StartContext } from './executor.js';
-import type { ServiceSpec } from './spec.js';
+import {
+  type InstanceRecord,
+  type RunningInstance,
+  readsOutput,
+  type ServiceExecutor,
+  type StartContext,
+} from './executor.js';
 
 /**
  * Runs services as local processes: each instance in its own process group (and cgroup when
@@ -109,15 +114,6 @@ function fromHandle(
     }),
     detach: () => handle.detach(),
   };
-}
-
-/**
- * Whether the instance's output must be read back as lines: only a `log` probe needs them.
- * Otherwise nothing reads the log file behind the process — it writes there directly — so a
- * fast writer costs the supervisor nothing, and its end is known the moment it exits.
- */
-function readsOutput(spec: ServiceSpec): boolean {
-  return spec.readiness?.kind === 'log' || spec.liveness?.kind === 'log';
 }
 
 /** Removes a cgroup folder once no process is left in it; a busy or missing one is left alone. */

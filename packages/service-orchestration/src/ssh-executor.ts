@@ -14,7 +14,13 @@ import {
   type StopOptions,
 } from '@harness/command-executor';
 import { OrchestrationError } from './errors.js';
-import type { InstanceRecord, RunningInstance, ServiceExecutor, StartContext } from './executor.js';
+import {
+  type InstanceRecord,
+  type RunningInstance,
+  readsOutput,
+  type ServiceExecutor,
+  type StartContext,
+} from './executor.js';
 import {
   appendNote,
   deferred,
@@ -26,7 +32,7 @@ import {
   type LocalHelper,
   reportWhileWaiting,
 } from './remote-common.js';
-import type { ServiceSpec, SshConnection } from './spec.js';
+import type { SshConnection } from './spec.js';
 
 /** Options of {@link SshExecutor}. */
 export interface SshExecutorOptions {
@@ -642,11 +648,6 @@ export function describeHost(host: string, c: SshConnection): string {
 /** The instance's name on a host, safe in a file name. */
 function instanceKey(stack: string, service: string, index: number): string {
   return `${stack}.${service}.${index}`.replace(/[^A-Za-z0-9_.-]/g, '_');
-}
-
-/** Whether a log probe needs the output read back as lines (as for processes). */
-function readsOutput(spec: ServiceSpec): boolean {
-  return spec.readiness?.kind === 'log' || spec.liveness?.kind === 'log';
 }
 
 function isSshRecord(record: InstanceRecord): record is SshInstanceRecord {
