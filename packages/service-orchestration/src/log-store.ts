@@ -13,7 +13,7 @@ import {
   watch,
 } from 'node:fs';
 import { join } from 'node:path';
-import { FileFollower, LineSplitter } from '@harness/command-executor';
+import { LineSplitter } from '@harness/command-executor';
 
 /** Bounds of the per-instance log files. */
 export interface LogLimits {
@@ -126,24 +126,5 @@ export class LogStore {
     } finally {
       closeSync(fd);
     }
-  }
-
-  /**
-   * Follows an instance's log file from `from` (a byte offset, or the end), calling `onLine`
-   * for every line. Returns a function that stops following.
-   */
-  async follow(
-    file: string,
-    from: number | 'end' | 'start',
-    onLine: (line: string, offset: number) => void,
-  ): Promise<() => Promise<void>> {
-    if (!existsSync(file)) closeSync(openSync(file, 'a'));
-    const f = new FileFollower(file, {
-      stream: 'stdout',
-      from,
-      onLine: (e) => onLine(e.line, e.offset ?? 0),
-    });
-    await f.start();
-    return () => f.close();
   }
 }

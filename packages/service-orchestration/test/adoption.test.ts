@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
-import { readProcStat } from '@harness/command-executor';
+import { FileFollower, readProcStat } from '@harness/command-executor';
 import { LogStore, type ManagerEvent, ServiceManager, StateStore, serviceSpec } from '../src/index.js';
 import {
   aliveAfter,
@@ -47,13 +47,20 @@ describe('re-adoption', () => {
     const logs = new LogStore(join(stateDir, 'logs'));
     const counterLog = logs.file(stack, 'counter', 0);
     // Where a reader of the counter's log had got to (the last complete line but one).
-    const seen = await new Promise<{ line: string; offset: number }>((resolve) => {
-      const stop = logs.follow(counterLog, 'start', (line, offset) => {
-        if (Number(line) !== 20) return;
-        resolve({ line, offset });
-        void stop.then((s) => s());
-      });
+    let found: (s: { line: string; offset: number }) => void = () => {};
+    const reached = new Promise<{ line: string; offset: number }>((resolve) => {
+      found = resolve;
     });
+    const reader = new FileFollower(counterLog, {
+      stream: 'stdout',
+      from: 'start',
+      onLine: (e) => {
+        if (Number(e.line) === 20) found({ line: e.line, offset: e.offset ?? 0 });
+      },
+    });
+    await reader.start();
+    const seen = await reached;
+    await reader.close();
     child.kill('SIGKILL');
     await once(child, 'exit');
     // The victim dies while no supervisor is there.
