@@ -13,15 +13,11 @@ import {
   workerHandler,
 } from '@harness/protocol';
 
-/** Where a routed call runs: the controller's own worker, or a standalone worker's connection. */
-interface Target {
-  request(method: RequestMethod, params: FrameParams): Promise<unknown>;
-  subscribe(
-    method: SubscriptionMethod,
-    params: FrameParams,
-    signal: AbortSignal,
-  ): Promise<AsyncIterable<unknown>>;
-}
+/**
+ * Where a routed call runs: the controller's own worker, or a standalone worker's connection —
+ * either answers requests and opens subscriptions as a connection's handler does.
+ */
+type Target = RequestHandler;
 
 /** The controller's own worker (same process). */
 export interface LocalWorker {
