@@ -124,15 +124,6 @@ export function whenCgroupEmpty(
   signal?: AbortSignal,
   options: { readonly ref?: boolean } = {},
 ): Promise<void> {
-  return whenCgroup(dir, false, signal, options);
-}
-
-function whenCgroup(
-  dir: string,
-  populated: boolean,
-  signal: AbortSignal | undefined,
-  options: { readonly ref?: boolean },
-): Promise<void> {
   return new Promise((resolve) => {
     let watcher: ReturnType<typeof watch> | undefined;
     const done = (): void => {
@@ -143,7 +134,7 @@ function whenCgroup(
     if (signal?.aborted) return done();
     try {
       watcher = watch(join(dir, 'cgroup.events'), () => {
-        if (cgroupPopulated(dir) === populated) done();
+        if (!cgroupPopulated(dir)) done();
       });
       watcher.on('error', done);
       if (options.ref === false) watcher.unref();
@@ -152,7 +143,7 @@ function whenCgroup(
       return;
     }
     signal?.addEventListener('abort', done, { once: true });
-    if (cgroupPopulated(dir) === populated) done();
+    if (!cgroupPopulated(dir)) done();
   });
 }
 
