@@ -21,3 +21,32 @@ export interface CliContext {
 export function processContext(): CliContext {
   return { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
 }
+
+/**
+ * Output gathered and written once per turn of the event loop (or every 64 KiB), not one
+ * write per line: a fast log then costs a few large writes.
+ */
+export function batchedWriter(stream: Output): { write(text: string): void; flush(): void } {
+  let parts: string[] = [];
+  let size = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (parts.length === 0) return;
+    stream.write(parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    write(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= 64 * 1024) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}

@@ -1,5 +1,5 @@
 import { isLagged, MAX_TAIL } from '@harness/protocol';
-import type { CliContext, Output } from '../context.js';
+import { batchedWriter, type CliContext } from '../context.js';
 import { connect } from '../daemon-client.js';
 import { loadStack } from '../load-stack.js';
 import { painter, serviceColor } from '../style.js';
@@ -83,33 +83,4 @@ export async function logs(
     process.off('SIGINT', onSignal);
     client.close();
   }
-}
-
-/**
- * Output gathered and written once per turn of the event loop (or every 64 KiB), not one
- * write per line: a fast log then costs a few large writes.
- */
-function batchedWriter(stream: Output): { write(text: string): void; flush(): void } {
-  let parts: string[] = [];
-  let size = 0;
-  let scheduled = false;
-  const flush = (): void => {
-    scheduled = false;
-    if (parts.length === 0) return;
-    stream.write(parts.join(''));
-    parts = [];
-    size = 0;
-  };
-  return {
-    write(text) {
-      parts.push(text);
-      size += text.length;
-      if (size >= 64 * 1024) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-    flush,
-  };
 }

@@ -1,6 +1,6 @@
 import { isLagged } from '@harness/protocol';
 import type { UpOutcome } from '@harness/service-orchestration';
-import type { CliContext, Output } from '../context.js';
+import { batchedWriter, type CliContext, type Output } from '../context.js';
 import { connect } from '../daemon-client.js';
 import { loadStack } from '../load-stack.js';
 import {
@@ -276,6 +276,7 @@ async function followUntilInterrupted(
   cx: CliContext,
 ): Promise<number> {
   const out = painter(cx.stdout, cx);
+  const lines = batchedWriter(cx.stdout);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -287,11 +288,12 @@ async function followUntilInterrupted(
       { signal: stop.signal },
     )) {
       if (isLagged(l)) continue;
-      cx.stdout.write(`${out(serviceColor(l.service), `${l.service.padEnd(width)} |`)} ${l.line}\n`);
+      lines.write(`${out(serviceColor(l.service), `${l.service.padEnd(width)} |`)} ${l.line}\n`);
     }
   } catch (error) {
     if (!stop.signal.aborted) throw error;
   } finally {
+    lines.flush();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
