@@ -1,13 +1,15 @@
 import type { FSWatcher } from 'node:fs';
 import { RegistryError } from './errors.js';
 import { FileLog } from './file-log.js';
-import { KeyValueState, type StoreOp } from './kv-state.js';
+import { checkBatch, ifRevision, KeyValueState } from './kv-state.js';
 import type {
+  CommitResult,
   JsonValue,
   RegistryStore,
   StoreEntry,
   StoreEvent,
   StoreSnapshot,
+  StoreWrite,
   Unsubscribe,
   WriteOptions,
 } from './store.js';
@@ -96,12 +98,49 @@ export class FileStore implements RegistryStore {
   }
 
   async put(key: string, value: JsonValue, options?: WriteOptions): Promise<StoreEntry> {
-    await this.#commit(key, [{ type: 'put', key, value }], options);
-    return this.#state.get(key)!;
+    const { results } = await this.commit([{ type: 'put', key, value, ...ifRevision(options) }]);
+    return results[0]!.entry!;
   }
 
-  delete(key: string, options?: WriteOptions): Promise<StoreEntry | undefined> {
-    return this.#commit(key, [{ type: 'delete', key }], options);
+  async delete(key: string, options?: WriteOptions): Promise<StoreEntry | undefined> {
+    const { results } = await this.commit([{ type: 'delete', key, ...ifRevision(options) }]);
+    return results[0]!.previous;
+  }
+
+  /**
+   * Commits the batch as one log file (one temp file fsynced, one `link`, one fsync of the log
+   * folder), however many writes it holds. The preconditions are checked against the last
+   * revision on disk; when another process takes the next revision first, the batch is checked
+   * again against the new state and retried, or rejected with `CONFLICT` if a precondition no
+   * longer holds.
+   */
+  commit(writes: readonly StoreWrite[]): Promise<CommitResult> {
+    try {
+      checkBatch(writes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const own = [...writes]; // the caller may change its array while the batch waits its turn
+    return this.#exclusive(async (): Promise<CommitResult> => {
+      for (;;) {
+        await this.#catchUp();
+        const batch = this.#state.prepare(own);
+        if (batch.ops.length === 0) {
+          return { revision: this.#state.revision, results: this.#state.results(own, batch) };
+        }
+        const revision = this.#state.revision + 1;
+        // Another writer took the revision: catch up, check again.
+        if (!(await this.#log.tryCommit({ revision, ops: batch.ops }))) continue;
+        if ((await this.#log.latestSnapshot()) >= revision) {
+          // The slot was free only because a compaction had deleted it: our file is stale. Undo, retry.
+          await this.#log.removeEntry(revision);
+          continue;
+        }
+        this.#state.apply(revision, batch.ops);
+        if (revision - this.#lastSnapshot >= this.#compactEvery) await this.#compact();
+        return { revision, results: this.#state.results(own, batch) };
+      }
+    });
   }
 
   watch(prefix: string, listener: (event: StoreEvent) => void): Unsubscribe {
@@ -143,27 +182,6 @@ export class FileStore implements RegistryStore {
     const run = this.#chain.then(fn, fn);
     this.#chain = run.catch(() => {});
     return run;
-  }
-
-  #commit(key: string, ops: readonly StoreOp[], options: WriteOptions | undefined) {
-    return this.#exclusive(async (): Promise<StoreEntry | undefined> => {
-      for (;;) {
-        await this.#catchUp();
-        this.#state.check(key, options);
-        const previous = this.#state.get(key);
-        if (ops.every((op) => op.type === 'delete') && previous === undefined) return undefined;
-        const revision = this.#state.revision + 1;
-        if (!(await this.#log.tryCommit({ revision, ops }))) continue; // another writer took it: catch up, re-check
-        if ((await this.#log.latestSnapshot()) >= revision) {
-          // The slot was free only because a compaction had deleted it: our file is stale. Undo, retry.
-          await this.#log.removeEntry(revision);
-          continue;
-        }
-        this.#state.apply(revision, ops);
-        if (revision - this.#lastSnapshot >= this.#compactEvery) await this.#compact();
-        return previous;
-      }
-    });
   }
 
   async #compact(): Promise<void> {

@@ -1,11 +1,13 @@
 import { RegistryError } from './errors.js';
-import { KeyValueState } from './kv-state.js';
+import { checkBatch, ifRevision, KeyValueState } from './kv-state.js';
 import type {
+  CommitResult,
   JsonValue,
   RegistryStore,
   StoreEntry,
   StoreEvent,
   StoreSnapshot,
+  StoreWrite,
   Unsubscribe,
   WriteOptions,
 } from './store.js';
@@ -32,19 +34,21 @@ export class MemoryStore implements RegistryStore {
   }
 
   async put(key: string, value: JsonValue, options?: WriteOptions): Promise<StoreEntry> {
-    this.#open();
-    this.#state.check(key, options);
-    this.#state.apply(this.#state.revision + 1, [{ type: 'put', key, value }]);
-    return this.#state.get(key)!;
+    const { results } = await this.commit([{ type: 'put', key, value, ...ifRevision(options) }]);
+    return results[0]!.entry!;
   }
 
   async delete(key: string, options?: WriteOptions): Promise<StoreEntry | undefined> {
+    const { results } = await this.commit([{ type: 'delete', key, ...ifRevision(options) }]);
+    return results[0]!.previous;
+  }
+
+  async commit(writes: readonly StoreWrite[]): Promise<CommitResult> {
     this.#open();
-    this.#state.check(key, options);
-    const previous = this.#state.get(key);
-    if (previous === undefined) return undefined;
-    this.#state.apply(this.#state.revision + 1, [{ type: 'delete', key }]);
-    return previous;
+    checkBatch(writes);
+    const batch = this.#state.prepare(writes);
+    if (batch.ops.length > 0) this.#state.apply(this.#state.revision + 1, batch.ops);
+    return { revision: this.#state.revision, results: this.#state.results(writes, batch) };
   }
 
   watch(prefix: string, listener: (event: StoreEvent) => void): Unsubscribe {
