@@ -46,6 +46,7 @@ export type {
   DependencyCondition,
   DockerTarget,
   HostNetwork,
+  LogsSpec,
   PackageTarget,
   PortMapping,
   Probe,
@@ -66,6 +67,7 @@ export type {
 // Schema
 export { formatDuration, parseDuration } from './schema/duration.js';
 export { parsePortMapping } from './schema/docker-values.js';
+export { formatSize, parseSize, SIZE_UNITS } from './schema/size.js';
 export type { RawConfig } from './schema/harness-schema.js';
 export {
   CONDITIONS,

@@ -30,6 +30,7 @@ describe('JSON Schema', () => {
       'disabled',
       'docker',
       'liveness',
+      'logs',
       'package',
       'ports',
       'process',

@@ -65,6 +65,8 @@ describe('resolution', () => {
       resetAfterMs: 60_000,
     });
     assert.deepEqual(api.shutdown, { signal: 'SIGTERM', timeoutMs: 10_000 });
+    assert.deepEqual(api.logs, { maxBytes: 10 * 1024 * 1024, keep: 3 });
+    assert.deepEqual(api.logs, DEFAULTS.logs);
     assert.equal(api.replicas, 2);
     assert.equal(svc('db').replicas, DEFAULTS.replicas);
     assert.equal(api.disabled, false);

@@ -25,6 +25,7 @@ export type ConfigErrorCode =
   | 'INVALID_NAME'
   | 'OUT_OF_RANGE'
   | 'INVALID_DURATION'
+  | 'INVALID_SIZE'
   | 'INVALID_REGEX'
   | 'INVALID_PORT_MAPPING'
   | 'TARGET_MISSING'

@@ -16,5 +16,7 @@ export const DEFAULTS = {
   },
   shutdown: { signal: 'SIGTERM', timeoutMs: 10_000 },
   replicas: 1,
+  /** Log rotation: at 10 MiB, three rotated files kept (`maxBytes: 0` is no rotation). */
+  logs: { maxBytes: 10 * 1024 * 1024, keep: 3 },
   dependencyCondition: 'started',
 } as const;

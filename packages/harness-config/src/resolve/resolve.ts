@@ -146,6 +146,10 @@ function resolveService(name: string, raw: RawService, cx: ServiceContext): Reso
     liveness,
     restart: resolveRestart(raw.restart),
     shutdown: resolveShutdown(raw.shutdown),
+    logs: {
+      maxBytes: raw.logs?.max_size ?? DEFAULTS.logs.maxBytes,
+      keep: raw.logs?.keep ?? DEFAULTS.logs.keep,
+    },
   };
   return { ...service, refs: collectRefs(service) };
 }

@@ -152,6 +152,17 @@ export interface ShutdownSpec {
   readonly timeoutMs: number;
 }
 
+/**
+ * Rotation of an instance's log file (copy-truncate): past `maxBytes` the file is copied to
+ * `x.log.1` (older copies shifted up to `x.log.<keep>`) and emptied. Default 10 MiB and 3.
+ */
+export interface LogsSpec {
+  /** Size in bytes at which the file is rotated; 0 means never (the file grows without bound). */
+  readonly maxBytes: number;
+  /** Rotated files kept; 0 keeps none (the file is emptied). */
+  readonly keep: number;
+}
+
 /** One service, fully resolved. */
 export interface ResolvedService {
   readonly name: string;
@@ -175,6 +186,8 @@ export interface ResolvedService {
   readonly liveness: Probe | undefined;
   readonly restart: RestartSpec;
   readonly shutdown: ShutdownSpec;
+  /** Rotation of each instance's log file. */
+  readonly logs: LogsSpec;
   /** Every service reference the service uses (in env, commands and probes), to resolve at start. */
   readonly refs: readonly ServiceRef[];
 }

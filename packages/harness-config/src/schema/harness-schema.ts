@@ -1,5 +1,5 @@
 import { parseDockerPort, parseVolume } from './docker-values.js';
-import { boolean, duration, number, oneOf, scalarText, string, text } from './scalars.js';
+import { boolean, duration, number, oneOf, scalarText, size, string, text } from './scalars.js';
 import { INVALID, type Infer, optional, required, type Schema } from './schema.js';
 import { byKind, list, located, object, record, refine } from './structures.js';
 
@@ -214,6 +214,21 @@ const service = object(
       'How the service is stopped.',
     ),
     replicas: optional(number({ integer: true, min: 1 }), 'How many instances to run.', 1),
+    logs: optional(
+      object({
+        max_size: optional(
+          size({ zero: 'no rotation' }),
+          'Size at which the log file is rotated: bytes, or `512KiB`, `10MiB`, `1GiB` (powers of 1024), `100kB`, `5MB`, `1GB` (powers of 1000). `0` turns rotation off.',
+          '10MiB',
+        ),
+        keep: optional(
+          number({ integer: true, min: 0 }),
+          'Rotated files kept (`x.log.1` … `x.log.N`); 0 keeps none.',
+          3,
+        ),
+      }),
+      "Rotation of each instance's log file (stdout and stderr).",
+    ),
   },
   {
     extensions: true,
@@ -226,6 +241,8 @@ const service = object(
       host: '`host` goes inside `ssh:` or `package:`',
       healthcheck: 'use `readiness:` (gates dependents) or `liveness:` (restarts)',
       environment: '`env` goes inside the target, e.g. `process: { env: … }`',
+      max_size: '`max_size` goes inside `logs:`, e.g. `logs: { max_size: 10MiB }`',
+      logging: 'use `logs: { max_size: …, keep: … }`',
     },
     exactlyOne: {
       keys: ['process', 'docker', 'ssh', 'package'],

@@ -2,7 +2,8 @@ import { didYouMean } from '../errors/suggest.js';
 import type { Node, ScalarNode } from '../parse/tree.js';
 import { type TextValue, toTextValue } from '../resolve/text.js';
 import { parseDuration } from './duration.js';
-import { INVALID, type JsonSchema, type Path, type Schema, wrongType } from './schema.js';
+import { formatSize, parseSize, SIZE_PATTERN } from './size.js';
+import { INVALID, type Invalid, type JsonSchema, type Path, type Schema, wrongType } from './schema.js';
 
 /** JSON Schema for a string that interpolation turns into a number or boolean (`${PORT:-80}`). */
 const INTERPOLATED: JsonSchema = { type: 'string', pattern: '\\$\\{' };
@@ -295,5 +296,125 @@ export function duration(): Schema<number> {
       return ms;
     },
     json: () => ({ type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h))+$' }),
+  };
+}
+
+/** Options of {@link size}. */
+export interface SizeOptions {
+  /** The smallest size allowed, in bytes (default 0). */
+  readonly min?: number;
+  /**
+   * What a size of 0 means where it is allowed, e.g. `no rotation`: `off`, `none`, `false` and
+   * the like are then answered with "write `0` for …".
+   */
+  readonly zero?: string;
+}
+
+const OFF_WORDS = new Set(['off', 'no', 'none', 'never', 'false', 'disabled', 'unlimited']);
+const UNIT_HINT =
+  'use `B`, `kB`, `MB`, `GB` (powers of 1000) or `KiB`, `MiB`, `GiB` (powers of 1024), e.g. `512KiB`, `10MiB`';
+
+/** A hint for a size text that is not one, or undefined when nothing better than the units fits. */
+function sizeHint(text: string): string | undefined {
+  const compact = text.replace(/\s+/g, '');
+  if (compact !== text) {
+    return parseSize(compact) !== undefined ? `write it without a space: \`${compact}\`` : sizeHint(compact);
+  }
+  const m = /^(\d+(?:\.\d+)?)([kmg])(i?)(b?)$/i.exec(text);
+  if (m) {
+    const big = (m[2] ?? '').toUpperCase();
+    const decimal = `${big === 'K' ? 'k' : big}B`;
+    return `units are case-sensitive: write \`${m[1]}${big}iB\` (powers of 1024) or \`${m[1]}${decimal}\` (powers of 1000)`;
+  }
+  if (/^\d+\.\d+B$/.test(text))
+    return 'a number of bytes is whole; give a larger unit for a fraction, e.g. `1.5KiB`';
+  if (/^\d+(\.\d+)?b$/.test(text)) return `bytes are \`B\`: \`${text.slice(0, -1)}B\``;
+  return undefined;
+}
+
+/**
+ * A size in bytes: a whole number of bytes (`1048576`) or a number with a unit — `B`, `kB`,
+ * `MB`, `GB` (powers of 1000) or `KiB`, `MiB`, `GiB` (powers of 1024): `512KiB`, `10MiB`, `1.5GB`.
+ *
+ * @example
+ * const maxSize = size({ zero: 'no rotation' }); // 10485760 for `10MiB`, 0 for `0`
+ */
+export function size(options: SizeOptions = {}): Schema<number> {
+  const min = options.min ?? 0;
+  const expected = 'a size like `512KiB`, `10MiB` or `1GB`, or a number of bytes';
+  const offHint = (word: string): string | undefined =>
+    options.zero !== undefined && OFF_WORDS.has(word.toLowerCase())
+      ? `write \`0\` for ${options.zero}`
+      : undefined;
+  const invalid = (
+    node: Node,
+    path: Path,
+    diag: Parameters<Schema<number>['check']>[2],
+    message: string,
+    hint?: string,
+  ): Invalid => {
+    diag.report({ code: 'INVALID_SIZE', range: node.range, path, message, hint });
+    return INVALID;
+  };
+  return {
+    expected,
+    check(node, path, diag) {
+      if (node.kind !== 'scalar' || node.value === null) return wrongType(diag, node, path, expected);
+      let bytes: number;
+      if (typeof node.value === 'boolean') {
+        return wrongType(diag, node, path, expected, offHint(String(node.value)));
+      }
+      if (typeof node.value === 'number') {
+        if (node.value < 0) {
+          return invalid(
+            node,
+            path,
+            diag,
+            `${node.value} is not a size: a size cannot be negative`,
+            offHint('off'),
+          );
+        }
+        if (!Number.isSafeInteger(node.value)) {
+          return invalid(
+            node,
+            path,
+            diag,
+            `${node.value} is not a whole number of bytes`,
+            Number.isFinite(node.value) ? `give a unit for a fraction, e.g. \`${node.value}MiB\`` : undefined,
+          );
+        }
+        bytes = node.value;
+      } else {
+        const text = node.value.trim();
+        const parsed = parseSize(text);
+        if (parsed === undefined) {
+          // Well written, so it failed for its size alone.
+          const tooLarge = new RegExp(SIZE_PATTERN).test(text);
+          return invalid(
+            node,
+            path,
+            diag,
+            tooLarge
+              ? `${JSON.stringify(node.value)} is too large a size`
+              : `${JSON.stringify(node.value)} is not a size`,
+            tooLarge ? undefined : (offHint(text) ?? sizeHint(text) ?? UNIT_HINT),
+          );
+        }
+        bytes = parsed;
+      }
+      if (bytes < min) {
+        diag.report({
+          code: 'OUT_OF_RANGE',
+          range: node.range,
+          path,
+          message: `${formatSize(bytes)} is out of range: expected a size of at least ${formatSize(min)}`,
+        });
+        return INVALID;
+      }
+      return bytes;
+    },
+    json: () => ({
+      anyOf: [{ type: 'integer', minimum: min }, { type: 'string', pattern: SIZE_PATTERN }, INTERPOLATED],
+    }),
   };
 }
