@@ -6,17 +6,27 @@ export { parseServiceKey, serviceKey } from './keys.js';
 export type { ServiceKeyParts } from './keys.js';
 export { MemoryStore } from './memory-store.js';
 export { ServiceRegistry } from './registry.js';
-export type { PatchLike, RegisterOptions, RevisionOptions, ServiceKeyLike } from './registry.js';
+export type {
+  ApplyResult,
+  PatchLike,
+  RecordOp,
+  RegisterOptions,
+  RevisionOptions,
+  ServiceKeyLike,
+} from './registry.js';
 export { DEFAULT_WATCH_BUFFER, RegistryWatch } from './registry-watch.js';
 export type { RegistryChange, WatchOptions } from './registry-watch.js';
 export { resolveAddress } from './resolve.js';
 export type { ResolveInput } from './resolve.js';
 export type {
+  CommitResult,
   JsonValue,
   RegistryStore,
   StoreEntry,
   StoreEvent,
   StoreSnapshot,
+  StoreWrite,
+  StoreWriteResult,
   Unsubscribe,
   WriteOptions,
 } from './store.js';

@@ -13,7 +13,7 @@ import { MemoryStore } from './memory-store.js';
 import { decodeHost, decodeService, encodeHost, encodeService, matches } from './records.js';
 import { RegistryWatch, type WatchOptions } from './registry-watch.js';
 import { resolveAddress } from './resolve.js';
-import type { RegistryStore } from './store.js';
+import type { RegistryStore, StoreWrite } from './store.js';
 import type {
   HostRecord,
   HostRegistration,
@@ -38,6 +38,30 @@ export interface RevisionOptions {
 export interface RegisterOptions {
   /** Overwrite an existing record instead of failing with `CONFLICT`. */
   readonly replace?: boolean;
+}
+
+/**
+ * One change of {@link ServiceRegistry.apply}: `register` an instance (as
+ * {@link ServiceRegistry.register}: `CONFLICT` if its key is taken, unless `replace`), or
+ * `deregister` one (as {@link ServiceRegistry.deregister}: nothing to do if it is not registered;
+ * with `revision`, only if the record is still at that revision).
+ */
+export type RecordOp =
+  | { readonly register: ServiceRegistration; readonly replace?: boolean }
+  | { readonly deregister: ServiceKeyLike; readonly revision?: number };
+
+/** What {@link ServiceRegistry.apply} resolves to. */
+export interface ApplyResult {
+  /**
+   * The store revision of the batch: every record it wrote carries it. When nothing changed (no
+   * ops, or only deregisters of instances not registered), the current revision.
+   */
+  readonly revision: number;
+  /**
+   * One per op, in order: for a `register`, the record as written; for a `deregister`, the removed
+   * record, or `undefined` if it was not registered.
+   */
+  readonly records: ReadonlyArray<ServiceRecord | undefined>;
 }
 
 /** A patch, or a function computing one from the current record (re-run on concurrent writes). */
@@ -166,6 +190,62 @@ export class ServiceRegistry {
         throw conflict(k, error.revision ?? 0, options.revision ?? 0);
       }
       throw error;
+    }
+  }
+
+  /**
+   * Registers and deregisters several instances as ONE store write: one revision, all or nothing
+   * (with a {@link FileStore}, one log file and one pair of fsyncs, however many ops). Every op is
+   * validated first: `INVALID` lists every problem of every op (prefixed `ops[i]`), and nothing is
+   * written when there is any; a key may appear once per batch. When a precondition fails (a
+   * `register` of a taken key without `replace`, a `deregister` whose `revision` moved on), the
+   * whole batch is refused with `CONFLICT` for that key, carrying its current revision. Watchers
+   * see each change of the batch as its own `put` or `delete`, all with the batch's revision.
+   *
+   * @example
+   * const { revision, records } = await registry.apply([
+   *   { register: { stack: 'shop', service: 'api', instance: 0, host: 'a', state: 'running' }, replace: true },
+   *   { register: { stack: 'shop', service: 'api', instance: 1, host: 'a', state: 'running' }, replace: true },
+   *   { deregister: 'shop/api/2' },
+   * ]);
+   */
+  async apply(ops: readonly RecordOp[]): Promise<ApplyResult> {
+    const writes = checkOps(ops);
+    const now = new Date().toISOString();
+    const storeWrites = writes.map((w): StoreWrite => {
+      if ('register' in w) {
+        return {
+          type: 'put',
+          key: SERVICES + w.key,
+          value: encodeService(w.register, now),
+          ...(w.replace ? {} : { ifRevision: 0 }),
+        };
+      }
+      return {
+        type: 'delete',
+        key: SERVICES + w.key,
+        ...(w.revision === undefined ? {} : { ifRevision: w.revision }),
+      };
+    });
+    try {
+      const { revision, results } = await this.store.commit(storeWrites);
+      const records = results.map((r, i) => {
+        const found = 'register' in writes[i]! ? r.entry : r.previous;
+        return found === undefined ? undefined : decodeService(found);
+      });
+      return { revision, records };
+    } catch (error) {
+      if (!(error instanceof RegistryError && error.code === 'CONFLICT')) throw error;
+      const w = writes.find((x) => SERVICES + x.key === error.key);
+      if (w === undefined) throw error;
+      const current = error.revision ?? 0;
+      if ('register' in w) {
+        throw new RegistryError('CONFLICT', `${w.key} is already registered (revision ${current})`, {
+          key: w.key,
+          revision: current,
+        });
+      }
+      throw conflict(w.key, current, w.revision ?? 0);
     }
   }
 
@@ -299,6 +379,65 @@ function conflict(key: string, current: number, expected: number): RegistryError
     key,
     revision: current,
   });
+}
+
+type CheckedOp =
+  | { readonly key: string; readonly register: ServiceRegistration; readonly replace: boolean }
+  | { readonly key: string; readonly revision: number | undefined };
+
+/** The ops of a batch with their keys; `INVALID` listing every problem of every op, if any. */
+function checkOps(ops: readonly RecordOp[]): CheckedOp[] {
+  if (!Array.isArray(ops)) throwIfProblems('batch', [`ops must be an array, got ${typeof ops}`]);
+  const problems: string[] = [];
+  const checked: CheckedOp[] = [];
+  const seen = new Set<string>();
+  ops.forEach((op: RecordOp, i) => {
+    const at = `ops[${i}]`;
+    const isObj = typeof op === 'object' && op !== null;
+    if (!isObj || 'register' in op === 'deregister' in op) {
+      problems.push(`${at} must be { register } or { deregister }, got ${JSON.stringify(op)}`);
+      return;
+    }
+    let next: CheckedOp | undefined;
+    if ('register' in op) {
+      const reg: unknown = op.register;
+      const found =
+        typeof reg === 'object' && reg !== null
+          ? registrationProblems(op.register)
+          : [`register must be a registration, got ${JSON.stringify(reg)}`];
+      const key = found.length === 0 ? serviceKey(op.register) : keyOrUndefined(op.register);
+      for (const p of found) problems.push(`${at}${key === undefined ? '' : ` (${key})`}: ${p}`);
+      if (key === undefined) return;
+      next = { key, register: op.register, replace: op.replace === true };
+    } else {
+      let key: string;
+      try {
+        key = toKey(op.deregister);
+      } catch (error) {
+        problems.push(`${at}: deregister: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      const r = op.revision;
+      if (r !== undefined && !(Number.isInteger(r) && r >= 0)) {
+        problems.push(`${at} (${key}): revision must be a non-negative integer, got ${JSON.stringify(r)}`);
+      }
+      next = { key, revision: r };
+    }
+    if (seen.has(next.key)) problems.push(`${at}: ${next.key} appears twice in one batch`);
+    seen.add(next.key);
+    checked.push(next);
+  });
+  throwIfProblems('batch', problems);
+  return checked;
+}
+
+/** The key of a registration, or `undefined` when its names are not valid. */
+function keyOrUndefined(r: ServiceRegistration): string | undefined {
+  try {
+    return serviceKey(r);
+  } catch {
+    return undefined;
+  }
 }
 
 function checkFilter(filter: ServiceFilter): void {
