@@ -1,4 +1,4 @@
-import type WebSocket from 'ws';
+import type { FrameSocket } from './unix-websocket.js';
 import { errorFromBody, FrameCaller } from './caller.js';
 import { ProtocolError } from './errors.js';
 import { DEFAULT_QUEUE_LIMIT, type Lagged } from './event-queue.js';
@@ -50,13 +50,13 @@ export interface ServeOptions {
 export class HarnessClient {
   /** What the daemon said to `hello`. */
   readonly server: HelloResult;
-  readonly #ws: WebSocket;
+  readonly #ws: FrameSocket;
   readonly #caller: FrameCaller;
   #responder: FrameResponder | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   readonly #closed: Promise<void>;
 
-  private constructor(ws: WebSocket, server: HelloResult, queueLimit: number) {
+  private constructor(ws: FrameSocket, server: HelloResult, queueLimit: number) {
     this.#ws = ws;
     this.server = server;
     this.#caller = new FrameCaller((text) => ws.send(text), { queueLimit });

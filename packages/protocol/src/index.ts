@@ -26,4 +26,6 @@ export { HOST_NAME } from './shape.js';
 export type { ParamProblem } from './shape.js';
 export { normalizeFingerprint } from './transport.js';
 export type { ClientEndpoint } from './transport.js';
+export { UnixWebSocket } from './unix-websocket.js';
+export type { FrameSocket, UnixWebSocketOptions } from './unix-websocket.js';
 export { callWorker, openWorkerStream, workerHandler } from './worker-handler.js';

@@ -1,4 +1,4 @@
-import type WebSocket from 'ws';
+import type { FrameSocket } from './unix-websocket.js';
 import { ProtocolError, type ProtocolErrorCode } from './errors.js';
 import type { ClientFrame, ErrorBody, FrameId } from './frames.js';
 import { type RequestMethod, SUBSCRIPTION_METHODS, type SubscriptionMethod } from './methods.js';
@@ -96,12 +96,12 @@ function laggedCount(item: unknown): number | undefined {
  * ws.on('close', () => responder.closed());
  */
 export class FrameResponder {
-  readonly #ws: WebSocket;
+  readonly #ws: FrameSocket;
   readonly #handler: RequestHandler;
   readonly #maxOpen: number;
   readonly #open = new Map<FrameId, Subscription | 'request'>();
 
-  constructor(ws: WebSocket, handler: RequestHandler, options: FrameResponderOptions = {}) {
+  constructor(ws: FrameSocket, handler: RequestHandler, options: FrameResponderOptions = {}) {
     this.#ws = ws;
     this.#handler = handler;
     this.#maxOpen = options.maxOpen ?? MAX_OPEN_PER_CONNECTION;
@@ -205,13 +205,13 @@ export class FrameResponder {
 /** One open subscription of a connection (internal). */
 class Subscription {
   readonly id: FrameId;
-  readonly #ws: WebSocket;
+  readonly #ws: FrameSocket;
   readonly #abort = new AbortController();
   #dropped = 0;
   #inFlight = 0;
   #ended = false;
 
-  constructor(id: FrameId, ws: WebSocket) {
+  constructor(id: FrameId, ws: FrameSocket) {
     this.id = id;
     this.#ws = ws;
   }

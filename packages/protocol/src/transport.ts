@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { ProtocolError } from './errors.js';
 import { MAX_FRAME_BYTES } from './frames.js';
+import { type FrameSocket, UnixWebSocket } from './unix-websocket.js';
 
 /**
  * Where a daemon listens: its Unix socket (local, file mode 0600), or a `wss://` URL whose
@@ -29,26 +30,36 @@ function describeEndpoint(endpoint: ClientEndpoint): string {
   return 'socketPath' in endpoint ? `unix socket ${endpoint.socketPath}` : endpoint.url;
 }
 
-/** Opens the WebSocket (internal): resolves once open, with the peer certificate checked. */
-export function openSocket(endpoint: ClientEndpoint, timeoutMs: number): Promise<WebSocket> {
+/**
+ * Opens the WebSocket (internal): resolves once open, with the peer certificate checked. The
+ * local Unix socket is spoken by {@link UnixWebSocket}; `ws` (and `http`, `tls`) are loaded only
+ * for a `wss://` endpoint.
+ */
+export async function openSocket(endpoint: ClientEndpoint, timeoutMs: number): Promise<FrameSocket> {
+  if ('socketPath' in endpoint) {
+    return UnixWebSocket.connect(endpoint.socketPath, { maxPayload: MAX_FRAME_BYTES }, timeoutMs);
+  }
+  if (!endpoint.url.startsWith('wss://')) {
+    throw new ProtocolError('DAEMON_UNAVAILABLE', `refusing ${endpoint.url}: network clients must use wss://`);
+  }
+  const { default: WebSocketClass } = await import('ws');
+  return openNetworkSocket(WebSocketClass, endpoint, timeoutMs);
+}
+
+function openNetworkSocket(
+  WebSocket: typeof import('ws').default,
+  endpoint: Exclude<ClientEndpoint, { readonly socketPath: string }>,
+  timeoutMs: number,
+): Promise<WebSocket> {
   const where = describeEndpoint(endpoint);
   let ws: WebSocket;
   let pinned: string | undefined;
-  if ('socketPath' in endpoint) {
-    ws = new WebSocket(`ws+unix://${endpoint.socketPath}:/`, { maxPayload: MAX_FRAME_BYTES });
+  if (endpoint.certFingerprint !== undefined) {
+    pinned = normalizeFingerprint(endpoint.certFingerprint);
+    // The chain is self-signed: the pin below is the check, made before anything secret is sent.
+    ws = new WebSocket(endpoint.url, { maxPayload: MAX_FRAME_BYTES, rejectUnauthorized: false });
   } else {
-    if (!endpoint.url.startsWith('wss://')) {
-      return Promise.reject(
-        new ProtocolError('DAEMON_UNAVAILABLE', `refusing ${endpoint.url}: network clients must use wss://`),
-      );
-    }
-    if (endpoint.certFingerprint !== undefined) {
-      pinned = normalizeFingerprint(endpoint.certFingerprint);
-      // The chain is self-signed: the pin below is the check, made before anything secret is sent.
-      ws = new WebSocket(endpoint.url, { maxPayload: MAX_FRAME_BYTES, rejectUnauthorized: false });
-    } else {
-      ws = new WebSocket(endpoint.url, { maxPayload: MAX_FRAME_BYTES, ca: endpoint.ca });
-    }
+    ws = new WebSocket(endpoint.url, { maxPayload: MAX_FRAME_BYTES, ca: endpoint.ca });
   }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
