@@ -1,26 +1,32 @@
 import type { InstanceInfo, ServiceManager } from '@harness/service-orchestration';
-import type { ServiceRegistration, ServiceRegistry, ServiceState } from '@harness/service-registry';
+import type { RecordOp, ServiceRegistration, ServiceRegistry, ServiceState } from '@harness/service-registry';
+
+/** What the sync reads of the service manager. */
+export type ManagerView = Pick<ServiceManager, 'stacks' | 'status'>;
 
 /**
  * Keeps the registry's records of this host in step with the service manager: one record per
  * instance of every stack the manager runs, rewritten when its status changes, removed when its
- * stack goes down. Work is coalesced per stack and done one write at a time, latest state wins,
- * so a burst of events costs one pass.
+ * stack goes down. Changes are coalesced: the stacks marked while a pass runs wait for the next
+ * one, latest state wins, and each pass writes everything it changes — every record that differs
+ * from what was last written, every removal, across all its stacks — as ONE registry batch (one
+ * store revision), so a stack of 100 instances coming up or going down costs a few revisions, not
+ * 100.
  */
 export class RegistrySync {
-  readonly #manager: ServiceManager;
+  readonly #manager: ManagerView;
   readonly #registry: ServiceRegistry;
   readonly #host: string;
   /** What was last written per key (JSON), to skip writes that change nothing. */
   readonly #written = new Map<string, string>();
-  /** Start times of the pids seen, read once from /proc. */
+  /** The stacks marked since the last pass began. */
   readonly #dirty = new Set<string>();
   readonly #onError: (error: unknown) => void;
   #running: Promise<void> | undefined;
 
   /** `onError` hears of every write that failed (the worker's run rejects with the first). */
   constructor(
-    manager: ServiceManager,
+    manager: ManagerView,
     registry: ServiceRegistry,
     host: string,
     onError: (error: unknown) => void,
@@ -57,32 +63,45 @@ export class RegistrySync {
   async #drain(): Promise<void> {
     // Let the events of one step pile up before the first pass.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    for (const stack of this.#dirty) {
-      this.#dirty.delete(stack);
+    while (this.#dirty.size > 0) {
+      const stacks = [...this.#dirty];
+      this.#dirty.clear();
       try {
-        await this.#sync(stack);
+        await this.#sync(stacks);
       } catch (e) {
         this.#onError(e);
       }
     }
   }
 
-  async #sync(stack: string): Promise<void> {
-    const rows = this.#manager.stacks().includes(stack) ? this.#manager.status(stack) : [];
-    const keep = new Set<string>();
-    for (const row of rows) {
-      const reg = this.#registration(row);
-      const key = `${reg.stack}/${reg.service}/${reg.instance}`;
-      keep.add(key);
-      const json = JSON.stringify(reg);
-      if (this.#written.get(key) === json) continue;
-      await this.#registry.register(reg, { replace: true });
-      this.#written.set(key, json);
+  /** One pass: the changed records and the removals of `stacks`, written as one batch. */
+  async #sync(stacks: readonly string[]): Promise<void> {
+    const running = new Set(this.#manager.stacks());
+    const ops: RecordOp[] = [];
+    /** What `#written` becomes once the batch is in: the JSON written, or `undefined` for a removal. */
+    const next: Array<[string, string | undefined]> = [];
+    for (const stack of stacks) {
+      const keep = new Set<string>();
+      for (const row of running.has(stack) ? this.#manager.status(stack) : []) {
+        const reg = this.#registration(row);
+        const key = `${reg.stack}/${reg.service}/${reg.instance}`;
+        keep.add(key);
+        const json = JSON.stringify(reg);
+        if (this.#written.get(key) === json) continue;
+        ops.push({ register: reg, replace: true });
+        next.push([key, json]);
+      }
+      for (const key of this.#written.keys()) {
+        if (!key.startsWith(`${stack}/`) || keep.has(key)) continue;
+        ops.push({ deregister: key });
+        next.push([key, undefined]);
+      }
     }
-    for (const key of [...this.#written.keys()]) {
-      if (!key.startsWith(`${stack}/`) || keep.has(key)) continue;
-      await this.#registry.deregister(key);
-      this.#written.delete(key);
+    if (ops.length === 0) return;
+    await this.#registry.apply(ops);
+    for (const [key, json] of next) {
+      if (json === undefined) this.#written.delete(key);
+      else this.#written.set(key, json);
     }
   }
 
