@@ -172,7 +172,7 @@ export class Instance {
       this.ctx.changed();
     }
     this.#unguard();
-    this.#unguard = this.ctx.logs.guard(running.record().logFile);
+    this.#unguard = this.ctx.logs.guard(running.record().logFile, this.ctx.spec.logs);
     health.start();
     this.#exitHandled = running.wait().then(async (status) => {
       if (generation !== this.#generation) return;

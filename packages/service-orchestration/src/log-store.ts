@@ -17,9 +17,12 @@ import { LineSplitter } from '@harness/command-executor';
 
 /** Bounds of the per-instance log files. */
 export interface LogLimits {
-  /** Size at which a log file is rotated (default 10 MiB). */
+  /**
+   * Size in bytes at which a log file is rotated (default 10 MiB); 0 means never: the file is
+   * not watched at all and grows without bound.
+   */
   readonly maxBytes: number;
-  /** Rotated files kept: `x.log.1` … `x.log.N` (default 3). */
+  /** Rotated files kept: `x.log.1` … `x.log.N` (default 3); 0 keeps none (the file is emptied). */
   readonly keep: number;
 }
 
@@ -55,19 +58,20 @@ export class LogStore {
   }
 
   /**
-   * Rotates a log file that grew past the bound: shifts `.1…` up, copies the file to `.1` and
-   * truncates it in place (the process keeps its append-mode descriptor, so it goes on writing
-   * at the new end). Returns whether it rotated.
+   * Rotates a log file that grew past the bound (the store's limits unless others are given):
+   * shifts `.1…` up, copies the file to `.1` and truncates it in place (the process keeps its
+   * append-mode descriptor, so it goes on writing at the new end). Returns whether it rotated;
+   * with `maxBytes` 0 it never does.
    */
-  rotateIfNeeded(file: string, size: number): boolean {
-    if (size < this.limits.maxBytes) return false;
+  rotateIfNeeded(file: string, size: number, limits: LogLimits = this.limits): boolean {
+    if (limits.maxBytes === 0 || size < limits.maxBytes) return false;
     // `size` is what a reader saw, maybe before a rotation it has not caught up with: only the
     // file's size now decides, or lines still queued would rotate the fresh file again.
-    if (!existsSync(file) || statSync(file).size < this.limits.maxBytes) return false;
-    for (let i = this.limits.keep - 1; i >= 1; i--) {
+    if (!existsSync(file) || statSync(file).size < limits.maxBytes) return false;
+    for (let i = limits.keep - 1; i >= 1; i--) {
       if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
     }
-    if (this.limits.keep >= 1) copyFileSync(file, `${file}.1`);
+    if (limits.keep >= 1) copyFileSync(file, `${file}.1`);
     truncateSync(file, 0);
     return true;
   }
@@ -75,15 +79,17 @@ export class LogStore {
   /**
    * Keeps a log file within its bound while a process writes to it: every change of the file
    * (inotify) schedules one size check — a burst of writes costs one check per turn of the
-   * event loop, an idle file costs nothing — and a file past the bound is rotated. Returns a
-   * function that ends the guard.
+   * event loop, an idle file costs nothing — and a file past the bound is rotated. `limits`
+   * are the file's own (a service's), the store's by default; with `maxBytes` 0 nothing is
+   * watched at all. Returns a function that ends the guard.
    */
-  guard(file: string): () => void {
+  guard(file: string, limits: LogLimits = this.limits): () => void {
+    if (limits.maxBytes === 0) return () => {};
     let scheduled = false;
     const check = (): void => {
       scheduled = false;
       try {
-        this.rotateIfNeeded(file, statSync(file).size);
+        this.rotateIfNeeded(file, statSync(file).size, limits);
       } catch {
         // gone or unreadable: the next change checks again
       }

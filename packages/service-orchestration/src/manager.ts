@@ -9,7 +9,7 @@ import { Instance } from './instance.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits, LogStore } from './log-store.js';
 import { ProcessExecutor } from './process-executor.js';
 import { remoteExecutors as remote } from './remote-executors.js';
-import type { DependencyCondition, ServiceSpec, StackSpec } from './spec.js';
+import { checkServiceSpec, type DependencyCondition, type ServiceSpec, type StackSpec } from './spec.js';
 import { type PersistedStack, type PersistedState, StateStore } from './state-store.js';
 import { type LogsOptions, readLogs, type StampedLogLine } from './logs.js';
 
@@ -258,6 +258,7 @@ export class ServiceManager {
    */
   async up(stack: StackSpec, services?: readonly string[]): Promise<UpOutcome> {
     this.#open();
+    for (const s of stack.services) checkServiceSpec(s);
     const rt = this.#runtime(stack);
     const targets =
       services === undefined || services.length === 0

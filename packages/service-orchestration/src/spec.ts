@@ -1,3 +1,6 @@
+import { OrchestrationError } from './errors.js';
+import type { LogLimits } from './log-store.js';
+
 /**
  * What the orchestration runs: a stack of services, each with its target, dependencies,
  * probes, restart policy and shutdown. These are the orchestration's own types; a caller
@@ -175,6 +178,12 @@ export interface ServiceSpec {
   readonly ports: Readonly<Record<string, number>>;
   readonly disabled: boolean;
   readonly description?: string;
+  /**
+   * Rotation of each instance's log file: `{ maxBytes, keep }`, `maxBytes: 0` for none (the
+   * file is then not watched at all). Absent: the manager's `logLimits` (default 10 MiB, 3).
+   * Like any spec change, new limits apply from the service's next start.
+   */
+  readonly logs?: LogLimits;
 }
 
 /** A stack: services started together, namespaced by `name`. */
@@ -215,4 +224,24 @@ export function serviceSpec(
     ...partial,
     restart: { ...DEFAULT_RESTART, ...(partial.restart ?? {}) },
   };
+}
+
+/**
+ * Checks what the type system cannot of a service's spec: its log limits are whole numbers,
+ * `maxBytes` ≥ 0 (0: no rotation) and `keep` ≥ 0. Throws an `INVALID_SPEC` naming the service.
+ *
+ * @example
+ * checkServiceSpec(serviceSpec({ name: 'web', target, logs: { maxBytes: -1, keep: 3 } })); // throws
+ */
+export function checkServiceSpec(spec: ServiceSpec): void {
+  const logs: unknown = spec.logs;
+  if (logs === undefined) return;
+  const whole = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+  const l = logs as Partial<Record<keyof LogLimits, unknown>>;
+  if (typeof logs !== 'object' || logs === null || !whole(l.maxBytes) || !whole(l.keep)) {
+    throw new OrchestrationError(
+      'INVALID_SPEC',
+      `service ${spec.name}: logs must be { maxBytes, keep } with whole numbers ≥ 0 (maxBytes 0: no rotation), got ${JSON.stringify(logs)}`,
+    );
+  }
 }
