@@ -189,6 +189,9 @@ function toServiceSpec(
       breaker: { failures: Math.max(20, s.restart.maxRestarts * 2), windowMs: 60_000 },
     },
     shutdown: s.shutdown,
+    // Always the service's own (harness.yaml's defaults included), so what `config print`
+    // shows is what runs, whatever the daemon's default.
+    logs: { maxBytes: s.logs.maxBytes, keep: s.logs.keep },
     replicas: s.replicas,
     ports: s.ports,
     disabled: s.disabled,

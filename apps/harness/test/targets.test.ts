@@ -106,6 +106,24 @@ describe('configuration targets', () => {
     assert.equal(plain?.target.kind === 'docker' && plain.target.dockerHost, undefined);
   });
 
+  it("gives every service its log limits: harness.yaml's defaults, a size, or 0 for no rotation", () => {
+    const cfg = config(`services:
+  plain: { process: { command: x } }
+  small: { process: { command: x }, logs: { max_size: 64KiB, keep: 2 } }
+  off: { process: { command: x }, logs: { max_size: 0 } }
+  decimal: { process: { command: x }, logs: { max_size: 5MB, keep: 0 } }
+`);
+    const logs = Object.fromEntries(
+      toStackRequest(cfg, [], { env: {} }).stack.services.map((s) => [s.name, s.logs]),
+    );
+    assert.deepEqual(logs, {
+      plain: { maxBytes: 10 * 1024 * 1024, keep: 3 },
+      small: { maxBytes: 64 * 1024, keep: 2 },
+      off: { maxBytes: 0, keep: 3 },
+      decimal: { maxBytes: 5_000_000, keep: 0 },
+    });
+  });
+
   it('refuses a reference from a host to a service on this machine, naming both', () => {
     const cfg = config(STACK);
     assert.throws(
