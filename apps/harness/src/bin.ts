@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 // The `harness` command. Each verb is registered here with its options only; its code is loaded
 // with `import()` when the verb runs, so `harness X` loads what X needs and nothing else.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { runVerb } from './run-verb.js';
+import { cliVersion } from './version.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+const version = cliVersion();
 
 const program = new Command('harness')
   .description('Run and supervise a stack of services from one harness.yaml.')

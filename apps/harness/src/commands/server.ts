@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { remoteWorker } from '@harness/protocol';
 import type { CliContext } from '../context.js';
 import { connect } from '../daemon-client.js';
+import { cliVersion } from '../version.js';
 
 /** Options of `harness server`. */
 export interface ServerOptions {
@@ -21,9 +21,7 @@ export async function server(options: ServerOptions, cx: CliContext): Promise<nu
     return 2;
   }
   const client = await connect(cx);
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
+  const version = cliVersion();
   const { init } = await import('@harness/server');
   let run: Awaited<ReturnType<typeof init>>;
   try {

@@ -1,5 +1,6 @@
-import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { daemonPaths, defaultHome } from '@harness/protocol';
+import { cliVersion } from '../version.js';
 import type { CliContext } from '../context.js';
 
 /** Options of `harness solo`. */
@@ -26,12 +27,6 @@ export interface SoloOptions {
 
 type Run = (signal: AbortSignal) => Promise<void>;
 
-function version(): string {
-  return (
-    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  ).version;
-}
-
 function port(value: string | undefined, name: string): number {
   if (value === undefined) return 0;
   const n = Number(value);
@@ -51,7 +46,7 @@ export async function solo(options: SoloOptions, cx: CliContext): Promise<number
   const home = options.home ?? defaultHome(cx.env);
   const paths = daemonPaths(home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const v = version();
+  const v = cliVersion();
   const abort = new AbortController();
   const inited: Run[] = [];
   const local = options.worker !== false;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type DaemonPaths, daemonPaths, defaultHome, HarnessClient } from '@harness/protocol';
+import { cliVersion } from '../version.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
@@ -16,12 +17,6 @@ export interface WorkerCommandOptions {
   readonly home?: string;
   /** The host name this worker registers (default the machine's name). */
   readonly host?: string;
-}
-
-function version(): string {
-  return (
-    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  ).version;
 }
 
 /** The token in a token file; a usage error naming the file when it cannot be read. */
@@ -120,7 +115,7 @@ export async function worker(options: WorkerCommandOptions, cx: CliContext): Pro
     run = await init({
       stateDir: paths.stateDir,
       ...(options.host === undefined ? {} : { host: options.host }),
-      version: version(),
+      version: cliVersion(),
       controller: { url, token, certFingerprint },
       onController: (e) => {
         if (e.type === 'registered') say(`registered host ${e.host} with ${e.url} (controller ${e.version})`);
