@@ -40,7 +40,10 @@ export async function openSocket(endpoint: ClientEndpoint, timeoutMs: number): P
     return UnixWebSocket.connect(endpoint.socketPath, { maxPayload: MAX_FRAME_BYTES }, timeoutMs);
   }
   if (!endpoint.url.startsWith('wss://')) {
-    throw new ProtocolError('DAEMON_UNAVAILABLE', `refusing ${endpoint.url}: network clients must use wss://`);
+    throw new ProtocolError(
+      'DAEMON_UNAVAILABLE',
+      `refusing ${endpoint.url}: network clients must use wss://`,
+    );
   }
   const { default: WebSocketClass } = await import('ws');
   return openNetworkSocket(WebSocketClass, endpoint, timeoutMs);

@@ -31,7 +31,7 @@ export interface FrameSocket {
 }
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const enum Op {
+enum Op {
   Continuation = 0x0,
   Text = 0x1,
   Binary = 0x2,
@@ -90,7 +90,11 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
    * Connects and upgrades. Rejects with DAEMON_UNAVAILABLE when nothing listens (ENOENT,
    * ECONNREFUSED: "is the daemon running?") or the server refuses the upgrade, and with TIMEOUT.
    */
-  static connect(socketPath: string, options: UnixWebSocketOptions, timeoutMs: number): Promise<UnixWebSocket> {
+  static connect(
+    socketPath: string,
+    options: UnixWebSocketOptions,
+    timeoutMs: number,
+  ): Promise<UnixWebSocket> {
     const where = `unix socket ${socketPath}`;
     const key = randomBytes(16).toString('base64');
     return new Promise((resolve, reject) => {
@@ -125,7 +129,9 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
         );
       });
       socket.on('close', () =>
-        fail(new ProtocolError('DAEMON_UNAVAILABLE', `cannot connect to ${where}: closed during the upgrade`)),
+        fail(
+          new ProtocolError('DAEMON_UNAVAILABLE', `cannot connect to ${where}: closed during the upgrade`),
+        ),
       );
       const onData = (chunk: Buffer): void => {
         head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
@@ -136,12 +142,20 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
         }
         const lines = head.subarray(0, end).toString('latin1').split('\r\n');
         const status = /^HTTP\/1\.1 (\d{3})/.exec(lines[0] ?? '')?.[1];
-        if (status !== '101') return fail(refused(where, `HTTP status ${status ?? '(none)'}`));
+        if (status !== '101') {
+          fail(refused(where, `HTTP status ${status ?? '(none)'}`));
+          return;
+        }
         const accept = lines
           .map((l) => /^sec-websocket-accept:\s*(\S+)/i.exec(l)?.[1])
           .find((v) => v !== undefined);
-        const want = createHash('sha1').update(key + GUID).digest('base64');
-        if (accept !== want) return fail(refused(where, 'a wrong Sec-WebSocket-Accept'));
+        const want = createHash('sha1')
+          .update(key + GUID)
+          .digest('base64');
+        if (accept !== want) {
+          fail(refused(where, 'a wrong Sec-WebSocket-Accept'));
+          return;
+        }
         clearTimeout(timer);
         socket.removeAllListeners();
         resolve(new UnixWebSocket(socket, head.subarray(end + 4), options));
@@ -222,7 +236,10 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
       if (b.length < 2) return;
       const fin = ((b[0] as number) & 0x80) !== 0;
       const op = (b[0] as number) & 0x0f;
-      if (((b[1] as number) & 0x80) !== 0) return this.#fail(1002, 'a masked frame from the server');
+      if (((b[1] as number) & 0x80) !== 0) {
+        this.#fail(1002, 'a masked frame from the server');
+        return;
+      }
       let len = (b[1] as number) & 0x7f;
       let at = 2;
       if (len === 126) {
@@ -232,11 +249,17 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
       } else if (len === 127) {
         if (b.length < 10) return;
         const big = b.readBigUInt64BE(2);
-        if (big > BigInt(this.#maxPayload)) return this.#fail(1009, 'message too big');
+        if (big > BigInt(this.#maxPayload)) {
+          this.#fail(1009, 'message too big');
+          return;
+        }
         len = Number(big);
         at = 10;
       }
-      if (this.#partsBytes + len > this.#maxPayload) return this.#fail(1009, 'message too big');
+      if (this.#partsBytes + len > this.#maxPayload) {
+        this.#fail(1009, 'message too big');
+        return;
+      }
       if (b.length < at + len) return;
       const payload = b.subarray(at, at + len);
       this.#buffer = b.subarray(at + len);
@@ -250,8 +273,10 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
       case Op.Text:
       case Op.Binary:
       case Op.Continuation: {
-        if (op !== Op.Continuation && this.#parts.length > 0) return this.#fail(1002, 'an unfinished message');
-        if (op === Op.Continuation && this.#parts.length === 0) return this.#fail(1002, 'a stray continuation');
+        if ((op === Op.Continuation) !== this.#parts.length > 0) {
+          this.#fail(1002, op === Op.Continuation ? 'a stray continuation' : 'an unfinished message');
+          return;
+        }
         if (op !== Op.Continuation) this.#binary = op === Op.Binary;
         if (fin && this.#parts.length === 0) {
           this.emit('message', payload, this.#binary);
@@ -294,5 +319,8 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
 }
 
 function refused(where: string, what: string): ProtocolError {
-  return new ProtocolError('DAEMON_UNAVAILABLE', `cannot connect to ${where}: it answered the upgrade with ${what}`);
+  return new ProtocolError(
+    'DAEMON_UNAVAILABLE',
+    `cannot connect to ${where}: it answered the upgrade with ${what}`,
+  );
 }

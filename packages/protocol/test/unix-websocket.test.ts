@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import WebSocket, { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import { WebSocketServer } from 'ws';
 import { ProtocolError, UnixWebSocket } from '../src/index.js';
 
 /** A real `ws` server on a fresh Unix socket; resolves with it and its first connection. */
@@ -179,6 +180,9 @@ describe('UnixWebSocket.connect failures', () => {
       server.close();
       rmSync(dir, { recursive: true, force: true });
     });
-    await assert.rejects(UnixWebSocket.connect(socketPath, { maxPayload: 1000 }, 5000), /Sec-WebSocket-Accept/);
+    await assert.rejects(
+      UnixWebSocket.connect(socketPath, { maxPayload: 1000 }, 5000),
+      /Sec-WebSocket-Accept/,
+    );
   });
 });
