@@ -1,5 +1,6 @@
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { daemonPaths, defaultHome } from '@harness/protocol';
+import { collectWhenQuiet } from '../idle-gc.js';
 import { cliVersion } from '../version.js';
 import type { CliContext } from '../context.js';
 
@@ -26,6 +27,19 @@ export interface SoloOptions {
 }
 
 type Run = (signal: AbortSignal) => Promise<void>;
+
+/**
+ * With `--expose-gc` (how the CLI starts the daemon, with V8's memory reducer off), collects the
+ * garbage once after each burst of service events: see {@link collectWhenQuiet}.
+ */
+function collectAfterBursts(events: AsyncIterable<unknown>): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return;
+  const touch = collectWhenQuiet({ gc });
+  void (async () => {
+    for await (const _ of events) touch();
+  })().catch(() => undefined);
+}
 
 function port(value: string | undefined, name: string): number {
   if (value === undefined) return 0;
@@ -69,6 +83,7 @@ export async function solo(options: SoloOptions, cx: CliContext): Promise<number
     if (worker !== undefined) {
       inited.push(worker);
       names.push('worker');
+      collectAfterBursts(worker.api.events({ signal: abort.signal }));
     }
     const startedAt = Date.now();
     const server =
