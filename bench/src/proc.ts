@@ -32,6 +32,31 @@ export function liveDescendants(root: number, comm: string, table = listProcesse
   return out;
 }
 
+/**
+ * Direct children of `pid` (from /proc/PID/task/TID/children): a dozen small reads where a scan
+ * of /proc reads every process's stat, so a wait for a new child resolves within a fraction of a
+ * millisecond instead of several.
+ */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) {
+        if (c !== '' && c !== '\n') out.push(Number(c));
+      }
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 /** VmRSS of a process in bytes. */
 export function rssBytes(pid: number): number | undefined {
   try {

@@ -1,7 +1,7 @@
 import { Harness } from './harness.js';
 import { Pm2, Supervisord } from './peers.js';
-import { isRunning, listProcesses } from '@harness/command-executor/proc';
-import { CLK_TCK, cpuTicks, liveDescendants, rssBytes } from './proc.js';
+import { isRunning, readProcStat } from '@harness/command-executor/proc';
+import { CLK_TCK, childrenOf, cpuTicks, liveDescendants, rssBytes } from './proc.js';
 import type { Svc, Tool, ToolName } from './tool.js';
 import { TOOLS } from './tool.js';
 import { cleanup, sleep, waitFor } from './util.js';
@@ -167,9 +167,17 @@ async function crashes(res: Results, t: Tool, kills: number): Promise<void> {
     if (!victim) throw new Error(`${t.name}: no service process to kill`);
     const t0 = performance.now();
     process.kill(victim.pid, 'SIGKILL');
+    // Every tool runs its services as direct children of its daemon: watch only those.
     const fresh = await waitFor(
       `${t.name}: a new pid after SIGKILL`,
-      () => liveDescendants(daemon, 'sleep', listProcesses()).find((p) => !known.has(p.pid)),
+      () => {
+        for (const pid of childrenOf(daemon)) {
+          if (known.has(pid)) continue;
+          const s = readProcStat(pid);
+          if (s?.comm === 'sleep' && s.state !== 'Z' && s.state !== 'X') return s;
+        }
+        return undefined;
+      },
       10_000,
       0,
     );
