@@ -67,13 +67,21 @@ interface Cursor {
   fd: number | undefined;
   pos: number;
   splitter: LineSplitter;
+  /** Inode of `<file>.1` when last looked at (undefined: none): a new one means a rotation. */
+  rotated: number | undefined;
+  /** Rotated copies still to read before the live file (oldest first), each from `pos`. */
+  backlog: { fd: number; pos: number }[];
+  /** It starts inside a line: the first line it splits is that line's rest, and is skipped. */
+  midLine: boolean;
 }
 
 /**
  * New lines of log files as they are written, read only as fast as the consumer takes them:
  * the file is the buffer, so a slow reader falls behind without losing a line and a fast
  * writer costs nothing until someone reads. Waits on inotify when every file is at its end.
- * A file that shrank was rotated (copied and truncated): it is read again from its start.
+ * A rotation (the file copied to `.1` and truncated) is noticed by the new `.1`: the lines not
+ * read yet are read from the rotated copies first, then the live file from its start. A file
+ * that shrank without one was truncated: it is read again from its start.
  */
 async function* followFiles(
   files: readonly { service: string; instance: number; file: string; from: number | 'end' }[],
@@ -96,7 +104,17 @@ async function* followFiles(
       watchers.push(w);
       const fd = openSync(f.file, 'r');
       const pos = f.from === 'end' ? fstatSync(fd).size : f.from;
-      cursors.push({ ...f, fd, pos, splitter: new LineSplitter(undefined, pos) });
+      const rotated = inode(`${f.file}.1`);
+      const midLine = pos > 0 && !afterNewline(fd, pos);
+      cursors.push({
+        ...f,
+        fd,
+        pos,
+        splitter: new LineSplitter(undefined, pos),
+        rotated,
+        backlog: [],
+        midLine,
+      });
     }
     const buf = Buffer.allocUnsafe(CHUNK);
     while (!signal?.aborted) {
@@ -112,18 +130,17 @@ async function* followFiles(
       let read = false;
       for (const c of cursors) {
         if (c.fd === undefined) continue;
-        const size = fstatSync(c.fd).size;
-        if (size < c.pos) {
-          c.pos = 0;
-          c.splitter = new LineSplitter(undefined, 0);
-        }
-        const n = size > c.pos ? readSync(c.fd, buf, 0, Math.min(CHUNK, size - c.pos), c.pos) : 0;
+        const n = pull(c, buf);
         if (n === 0) continue;
         read = true;
-        c.pos += n;
-        if (c.pos < size) changed = true; // more is there: read on at the next turn
         const time = Date.now();
-        for (const l of c.splitter.push(buf.subarray(0, n))) {
+        const lines = c.splitter.push(buf.subarray(0, n));
+        // Started inside a line (the size of a file being written): its rest is not a line.
+        if (c.midLine && lines.length > 0) {
+          c.midLine = false;
+          lines.shift();
+        }
+        for (const l of lines) {
           if (signal?.aborted) return;
           yield { service: c.service, instance: c.instance, line: l.line, offset: l.end, time };
         }
@@ -133,7 +150,94 @@ async function* followFiles(
   } finally {
     signal?.removeEventListener('abort', poke);
     for (const w of watchers) w.close();
-    for (const c of cursors) if (c.fd !== undefined) closeSync(c.fd);
+    for (const c of cursors) {
+      if (c.fd !== undefined) closeSync(c.fd);
+      for (const b of c.backlog) closeSync(b.fd);
+    }
+  }
+}
+
+/**
+ * Reads the next bytes of a cursor into `buf`: from the rotated copies it has not finished,
+ * else from the live file. Returns how many (0: nothing new).
+ */
+function pull(c: Cursor, buf: Buffer): number {
+  noticeRotation(c);
+  for (;;) {
+    const copy = c.backlog[0];
+    if (copy === undefined) break;
+    const n = readSync(copy.fd, buf, 0, buf.length, copy.pos);
+    if (n > 0) {
+      copy.pos += n;
+      return n;
+    }
+    // A copy is done: what follows starts at 0 of the next copy, or of the live file.
+    closeSync(copy.fd);
+    c.backlog.shift();
+    c.splitter = new LineSplitter(undefined, 0);
+    c.midLine = false;
+  }
+  const fd = c.fd as number;
+  const size = fstatSync(fd).size;
+  if (size < c.pos) {
+    c.pos = 0;
+    c.splitter = new LineSplitter(undefined, 0);
+    c.midLine = false;
+  }
+  const n = size > c.pos ? readSync(fd, buf, 0, Math.min(buf.length, size - c.pos), c.pos) : 0;
+  c.pos += n;
+  return n;
+}
+
+/**
+ * Checks for rotations since the last look (a `<file>.1` with another inode). The copies made
+ * since then are `.1` up to the one before the last known `.1`; the oldest of them holds the
+ * rest of what was being read (from the cursor's position), the others are read whole, then the
+ * live file from its start. A rotation while copies are still being read queues behind them.
+ */
+function noticeRotation(c: Cursor): void {
+  const now = inode(`${c.file}.1`);
+  if (now === undefined || now === c.rotated) return;
+  const fresh: number[] = [];
+  let found = false;
+  for (let k = 1; ; k++) {
+    let fd: number;
+    try {
+      fd = openSync(`${c.file}.${k}`, 'r');
+    } catch {
+      break;
+    }
+    if (fstatSync(fd).ino === c.rotated) {
+      closeSync(fd);
+      found = true;
+      break;
+    }
+    fresh.push(fd);
+  }
+  // The oldest new copy continues the live file as it was being read — unless the last known
+  // copy was rotated away meanwhile (more rotations than kept copies): lines are lost then, and
+  // the oldest copy left is read from its start.
+  const continues = found || c.rotated === undefined;
+  c.rotated = now;
+  if (fresh.length === 0) return;
+  fresh.reverse(); // oldest first
+  if (!continues && c.backlog.length === 0) c.splitter = new LineSplitter(undefined, 0);
+  if (!continues) c.midLine = false;
+  c.backlog.push(...fresh.map((fd, i) => ({ fd, pos: i === 0 && continues ? c.pos : 0 })));
+  c.pos = 0;
+}
+
+/** Whether the byte before `pos` is a newline (a line starts at `pos`). */
+function afterNewline(fd: number, pos: number): boolean {
+  const b = Buffer.alloc(1);
+  return readSync(fd, b, 0, 1, pos - 1) === 1 && b[0] === 0x0a;
+}
+
+function inode(file: string): number | undefined {
+  try {
+    return statSync(file).ino;
+  } catch {
+    return undefined;
   }
 }
 

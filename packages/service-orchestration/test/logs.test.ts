@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LogStore } from '../src/index.js';
+import { readLogs } from '../src/logs.js';
 import {
   openManager,
   probe,
@@ -129,6 +130,60 @@ describe('log files', () => {
     assert.deepEqual(row.counters, { restarts: 3, spawned: 4, terminated: 4, breakerTrips: 1 });
     assert.equal(row.restarts, 3);
     assert.equal(row.health, 'none');
+  });
+
+  it('a follower behind rotations reads the rest from the rotated copies, then the live file', async (t) => {
+    const store = new LogStore(scratch(t), { maxBytes: 1000, keep: 5 });
+    const file = store.file('s', 'svc', 0);
+    let written = 0;
+    const write = (n: number): void => {
+      let text = '';
+      for (let i = 0; i < n; i++) text += `line ${++written}\n`;
+      appendFileSync(file, text);
+    };
+    write(100);
+    const abort = new AbortController();
+    t.after(() => abort.abort());
+    const lines = readLogs(store, [{ service: 'svc', instance: 0, file }], {
+      follow: true,
+      since: { 'svc.0': 0 },
+      signal: abort.signal,
+    })[Symbol.asyncIterator]();
+    assert.equal((await lines.next()).value?.line, 'line 1');
+    // Three rotations while the follower is still at line 1, each with lines before and after.
+    for (let r = 0; r < 3; r++) {
+      write(150);
+      assert.equal(store.rotateIfNeeded(file, statSync(file).size), true);
+      write(20);
+    }
+    for (let expected = 2; expected <= written; expected++) {
+      assert.equal((await lines.next()).value?.line, `line ${expected}`);
+    }
+    write(1);
+    assert.equal((await lines.next()).value?.line, `line ${written}`, 'follows the live file on');
+    await lines.return?.();
+  });
+
+  it('following from the end of a line being written starts at the next whole line', async (t) => {
+    const store = new LogStore(scratch(t));
+    const file = store.file('s', 'svc', 0);
+    appendFileSync(file, 'first\nhalf of a li');
+    const abort = new AbortController();
+    // The file watcher does not keep the process alive: this bound does (and ends a hang).
+    const bound = setTimeout(() => abort.abort(), 30_000);
+    t.after(() => {
+      clearTimeout(bound);
+      abort.abort();
+    });
+    const lines = readLogs(store, [{ service: 'svc', instance: 0, file }], {
+      follow: true,
+      tail: 0,
+      signal: abort.signal,
+    })[Symbol.asyncIterator]();
+    const next = lines.next();
+    appendFileSync(file, 'ne\nwhole\n');
+    assert.equal((await next).value?.line, 'whole');
+    await lines.return?.();
   });
 
   it('rotates only when the file itself is past the bound', (t) => {
