@@ -117,7 +117,7 @@ export class Supervisord implements Tool {
       lines.push(
         [
           `[program:${s.name}]`,
-          `command=${s.argv.join(' ')}`,
+          `command=${s.argv.map(supervisorWord).join(' ')}`,
           `autostart=${this.autostart}`,
           `autorestart=${s.restart}`,
           'startsecs=0',
@@ -204,4 +204,13 @@ export async function ensureSupervisord(): Promise<void> {
     env: { DEBIAN_FRONTEND: 'noninteractive' },
     timeoutMs: 180_000,
   });
+}
+
+/**
+ * One word of a supervisord `command=`: split by shlex, so quoted when it holds more than plain
+ * characters, and `%` doubled (the file's values are %-interpolated).
+ */
+function supervisorWord(word: string): string {
+  const quoted = /^[\w./=:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+  return quoted.replaceAll('%', '%%');
 }
