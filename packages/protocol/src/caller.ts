@@ -10,12 +10,30 @@ interface Pending {
 interface OpenSubscription {
   readonly queue: EventQueue<unknown>;
   readonly started: Pending;
+  readonly expand: ((event: unknown) => readonly unknown[] | undefined) | undefined;
+}
+
+/** Options of {@link FrameCaller.subscribe}. */
+export interface CallerSubscribeOptions {
+  /** Aborting cancels the subscription (a `cancel` frame) and ends the iteration quietly. */
+  readonly signal?: AbortSignal;
+  /**
+   * Turns one event into several items (a `LogBatch` into its lines); `undefined` keeps it as it is.
+   */
+  readonly expand?: (event: unknown) => readonly unknown[] | undefined;
 }
 
 /** Options of {@link FrameCaller}. */
 export interface FrameCallerOptions {
   /** Items a subscription holds while its consumer is busy (default 10 000); the oldest go first. */
   readonly queueLimit?: number;
+  /**
+   * Stops and restarts reading the connection (a WebSocket's `pause()` / `resume()`). With it, a
+   * subscription opened with `wait: true` drops nothing: when its queue is full the connection is
+   * paused until its consumer has taken half of it, so the other end's send backlog grows and it
+   * waits. Without it, such a subscription's queue drops and counts like any other.
+   */
+  readonly flow?: { pause(): void; resume(): void };
 }
 
 /** A subscription opened by {@link FrameCaller.subscribe}. */
@@ -45,12 +63,33 @@ export class FrameCaller {
   readonly #pending = new Map<FrameId, Pending>();
   readonly #subs = new Map<FrameId, OpenSubscription>();
   readonly #queueLimit: number;
+  readonly #flow: FrameCallerOptions['flow'];
+  /** Subscriptions whose queue is full: the connection is paused while there is one. */
+  readonly #full = new Set<FrameId>();
   #nextId = 1;
   #closedError: ProtocolError | undefined;
 
   constructor(send: (text: string) => void, options: FrameCallerOptions = {}) {
     this.#send = send;
     this.#queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    this.#flow = options.flow;
+  }
+
+  /** A queue for subscription `id`: lossless (pausing the connection) for a `wait` one with flow. */
+  #queue(id: FrameId, params: object): EventQueue<unknown> {
+    const flow = this.#flow;
+    if (flow === undefined || (params as { wait?: unknown }).wait !== true) {
+      return new EventQueue<unknown>(this.#queueLimit);
+    }
+    return new EventQueue<unknown>(this.#queueLimit, {
+      full: () => {
+        if (this.#full.size === 0) flow.pause();
+        this.#full.add(id);
+      },
+      room: () => {
+        if (this.#full.delete(id) && this.#full.size === 0) flow.resume();
+      },
+    });
   }
 
   /** The error calls fail with since {@link FrameCaller.shutdown}; undefined while open. */
@@ -80,9 +119,10 @@ export class FrameCaller {
    * Opens a subscription. Breaking out of `items` (or aborting `signal`) sends `cancel` and ends
    * the iteration quietly; a refusal or the shutdown rejects the next `next()`.
    */
-  subscribe(method: string, params: object, signal?: AbortSignal): CallerSubscription {
-    const queue = new EventQueue<unknown>(this.#queueLimit);
+  subscribe(method: string, params: object, options: CallerSubscribeOptions = {}): CallerSubscription {
+    const { signal, expand } = options;
     const id = this.#nextId++;
+    const queue = this.#queue(id, params);
     let settle: Pending = { resolve: () => {}, reject: () => {} };
     const subscribed = new Promise<void>((resolve, reject) => {
       settle = { resolve: () => resolve(), reject };
@@ -111,7 +151,7 @@ export class FrameCaller {
           settle.reject(error);
         },
       };
-      this.#subs.set(id, { queue, started });
+      this.#subs.set(id, { queue, started, expand });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#send(JSON.stringify({ id, method, params }));
     }
@@ -145,8 +185,11 @@ export class FrameCaller {
     if (sub !== undefined) {
       if ('result' in frame) sub.started.resolve(frame.result);
       else if ('error' in frame) sub.started.reject(errorFromBody(frame.error));
-      else if ('event' in frame) sub.queue.push({ event: frame.event });
-      else if ('lagged' in frame) sub.queue.push({ lagged: frame.lagged });
+      else if ('event' in frame) {
+        const items = sub.expand?.(frame.event);
+        if (items === undefined) sub.queue.push({ event: frame.event });
+        else for (const event of items) sub.queue.push({ event });
+      } else if ('lagged' in frame) sub.queue.push({ lagged: frame.lagged });
       else {
         this.#subs.delete(frame.id);
         sub.queue.end();

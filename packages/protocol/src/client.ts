@@ -3,11 +3,17 @@ import { errorFromBody, FrameCaller } from './caller.js';
 import { ProtocolError } from './errors.js';
 import { DEFAULT_QUEUE_LIMIT, type Lagged } from './event-queue.js';
 import type { HelloResult } from './frames.js';
+import { expandLogBatch, isLogBatch } from './log-batch.js';
 import type { RequestMethod, RequestMethods, SubscriptionMethod, SubscriptionMethods } from './methods.js';
 import { PROTOCOL_VERSION } from './methods.js';
 import { FrameError, parsePeerFrame, parseServerFrame } from './parse-frames.js';
 import { FrameResponder, type RequestHandler } from './responder.js';
 import { type ClientEndpoint, openSocket } from './transport.js';
+
+/** The lines of a `LogBatch` event (what `logs` with `wait` sends); other events as they are. */
+function linesOf(event: unknown): readonly unknown[] | undefined {
+  return isLogBatch(event) ? expandLogBatch(event) : undefined;
+}
 
 /** Options of {@link HarnessClient.connect}. */
 export interface ClientOptions {
@@ -59,7 +65,10 @@ export class HarnessClient {
   private constructor(ws: FrameSocket, server: HelloResult, queueLimit: number) {
     this.#ws = ws;
     this.server = server;
-    this.#caller = new FrameCaller((text) => ws.send(text), { queueLimit });
+    this.#caller = new FrameCaller((text) => ws.send(text), {
+      queueLimit,
+      flow: { pause: () => ws.pause(), resume: () => ws.resume() },
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
     ws.on('error', () => {});
     this.#closed = new Promise((resolve) => {
@@ -140,7 +149,10 @@ export class HarnessClient {
   /**
    * Opens a subscription: yields its events (and a {@link Lagged} marker where events were lost)
    * until the daemon ends it; rejects on the first `next()` if the daemon refuses it. Breaking out
-   * of the loop or aborting `signal` sends `cancel`.
+   * of the loop or aborting `signal` sends `cancel`. With `wait: true` (logs) nothing is lost:
+   * the daemon sends lines in batches at the pace they are taken, and while the subscription's
+   * queue is full the connection is paused — holding up everything else on it too. The lines are
+   * yielded one by one all the same.
    *
    * @example
    * for await (const line of client.subscribe('logs', { stack: 'shop', follow: true }, { signal })) {
@@ -152,9 +164,11 @@ export class HarnessClient {
     params: SubscriptionMethods[M]['params'],
     options: SubscribeOptions = {},
   ): AsyncIterable<SubscriptionMethods[M]['event'] | Lagged> {
-    return this.#caller.subscribe(method, params, options.signal).items as AsyncIterable<
-      SubscriptionMethods[M]['event'] | Lagged
-    >;
+    const wait = method === 'logs' && (params as { wait?: unknown }).wait === true;
+    return this.#caller.subscribe(method, params, {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(wait ? { expand: linesOf } : {}),
+    }).items as AsyncIterable<SubscriptionMethods[M]['event'] | Lagged>;
   }
 
   /**

@@ -21,21 +21,36 @@ export const DEFAULT_QUEUE_LIMIT = 10_000;
 type Item<T> = { readonly event: T } | Lagged;
 
 /**
+ * What a lossless {@link EventQueue} tells its feeder: `full` once it holds its limit, `room`
+ * once the consumer has taken it down to half (or the queue ended).
+ */
+export interface QueueFlow {
+  full(): void;
+  room(): void;
+}
+
+/**
  * A bounded FIFO between the socket and one consumer (internal). When full, the oldest item is
  * dropped and counted; the consumer then sees one `{ lagged: n }` before the items that remain.
  * The socket is never paused, so one slow subscription cannot stall the connection's responses.
+ *
+ * With a {@link QueueFlow} it is lossless instead: nothing is dropped, and the feeder is told
+ * `full` at the limit (it stops reading the socket) and `room` at half of it.
  */
 export class EventQueue<T> {
   readonly #items: Item<T>[] = [];
   readonly #limit: number;
+  readonly #flow: QueueFlow | undefined;
+  #full = false;
   #head = 0;
   #dropped = 0;
   #done = false;
   #error: unknown;
   #wake: (() => void) | undefined;
 
-  constructor(limit: number) {
+  constructor(limit: number, flow?: QueueFlow) {
     this.#limit = limit;
+    this.#flow = flow;
   }
 
   get size(): number {
@@ -45,8 +60,15 @@ export class EventQueue<T> {
   push(item: Item<T>): void {
     if (this.#done) return;
     if (this.size >= this.#limit) {
-      const oldest = this.#items[this.#head++];
-      this.#dropped += oldest !== undefined && 'event' in oldest ? 1 : (oldest?.lagged ?? 0);
+      if (this.#flow !== undefined) {
+        if (!this.#full) {
+          this.#full = true;
+          this.#flow.full();
+        }
+      } else {
+        const oldest = this.#items[this.#head++];
+        this.#dropped += oldest !== undefined && 'event' in oldest ? 1 : (oldest?.lagged ?? 0);
+      }
     }
     this.#items.push(item);
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
@@ -71,6 +93,14 @@ export class EventQueue<T> {
     this.#dropped = 0;
     this.#error = undefined;
     this.end();
+    this.#roomIfFull();
+  }
+
+  /** Tells the feeder there is room again, if it was told the queue is full. */
+  #roomIfFull(): void {
+    if (!this.#full) return;
+    this.#full = false;
+    this.#flow?.room();
   }
 
   #notify(): void {
@@ -94,6 +124,7 @@ export class EventQueue<T> {
           this.#items.length = 0;
           this.#head = 0;
         }
+        if (this.#full && this.size * 2 <= this.#limit) this.#roomIfFull();
         return 'event' in item ? item.event : item;
       }
       if (this.#done) {

@@ -1,11 +1,19 @@
 export { errorFromBody, FrameCaller } from './caller.js';
-export type { CallerSubscription, FrameCallerOptions } from './caller.js';
+export type { CallerSubscribeOptions, CallerSubscription, FrameCallerOptions } from './caller.js';
 export { HarnessClient } from './client.js';
 export type { ClientOptions, ServeOptions, SubscribeOptions } from './client.js';
 export * from './errors.js';
 export { DEFAULT_QUEUE_LIMIT, isLagged } from './event-queue.js';
-export type { Lagged } from './event-queue.js';
+export type { Lagged, QueueFlow } from './event-queue.js';
 export * from './frames.js';
+export {
+  BATCH_MAX_CHARS,
+  BATCH_MAX_LINES,
+  batchLogLines,
+  expandLogBatch,
+  isLogBatch,
+} from './log-batch.js';
+export type { LogBatch } from './log-batch.js';
 export { ALL_METHODS, suggestMethod } from './method-names.js';
 export * from './methods.js';
 export { MAX_TAIL, validateParams } from './params.js';

@@ -129,16 +129,34 @@ export interface RequestMethods {
   'worker.register': { params: WorkerRegisterParams; result: WorkerRegistered };
 }
 
+/** Params of the `logs` subscription. */
+export interface LogsSubscriptionParams extends HostParam {
+  stack: string;
+  /** The services whose logs to read (default: every service of the stack). */
+  services?: string[];
+  /** The last N lines of each instance first (0 to 100 000). */
+  tail?: number;
+  /** Keep going with new lines until cancelled. */
+  follow?: boolean;
+  /**
+   * Deliver every line: instead of dropping events for a slow reader (and sending `lagged`),
+   * the daemon stops reading the log files while this connection's send backlog is over the
+   * high-water mark and goes on once it drains, and each event is a `LogBatch` (consecutive
+   * lines of one instance) rather than one line. `HarnessClient` yields the lines one by one,
+   * and pauses the socket instead of dropping when the subscription's queue is full. Meant for
+   * a connection that serves one reader (the CLI): a reader that stops also holds up what else
+   * comes on the same connection.
+   */
+  wait?: boolean;
+}
+
 /**
  * Subscription methods: the daemon answers with `{ id, result: { subscribed: true } }`, then
  * pushes `{ id, event }` frames until the subscription ends (`{ id, end: true }`) or the client
  * sends `cancel` with the same id.
  */
 export interface SubscriptionMethods {
-  logs: {
-    params: { stack: string; services?: string[]; tail?: number; follow?: boolean } & HostParam;
-    event: StampedLogLine;
-  };
+  logs: { params: LogsSubscriptionParams; event: StampedLogLine };
   events: { params: { stack?: string; replay?: number } & HostParam; event: ManagerEvent };
 }
 

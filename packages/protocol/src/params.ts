@@ -66,11 +66,12 @@ const CHECKERS: Readonly<Record<string, Checker>> = {
     c.hostName(p, 'params', 'host', false);
   },
   logs: (c, p) => {
-    c.onlyKeys(p, 'params', ['stack', 'services', 'tail', 'follow', 'host']);
+    c.onlyKeys(p, 'params', ['stack', 'services', 'tail', 'follow', 'wait', 'host']);
     c.string(p, 'params', 'stack', true);
     c.strings(p, 'params', 'services', false, false);
     c.count(p, 'params', 'tail', MAX_TAIL);
     c.boolean(p, 'params', 'follow');
+    c.boolean(p, 'params', 'wait');
     c.hostName(p, 'params', 'host', false);
   },
   events: (c, p) => {

@@ -162,7 +162,7 @@ export class FrameResponder {
   }
 
   async #subscribe(id: FrameId, method: SubscriptionMethod, params: FrameParams): Promise<void> {
-    const sub = new Subscription(id, this.#ws);
+    const sub = new Subscription(id, this.#ws, params.wait === true);
     this.#open.set(id, sub);
     let source: AsyncIterable<unknown>;
     try {
@@ -202,18 +202,27 @@ export class FrameResponder {
   }
 }
 
-/** One open subscription of a connection (internal). */
+/**
+ * One open subscription of a connection (internal). Its events are dropped (and counted) while
+ * the send backlog is over the high-water mark — unless it was opened with `wait`: then the
+ * source is not pulled while the backlog is over the mark, and the send callbacks wake the pump
+ * once this subscription's frames are written out or the backlog is under the mark again.
+ */
 class Subscription {
   readonly id: FrameId;
   readonly #ws: FrameSocket;
+  readonly #wait: boolean;
   readonly #abort = new AbortController();
   #dropped = 0;
   #inFlight = 0;
   #ended = false;
+  /** Wakes the pump waiting for the backlog to drain. */
+  #resume: (() => void) | undefined;
 
-  constructor(id: FrameId, ws: FrameSocket) {
+  constructor(id: FrameId, ws: FrameSocket, wait: boolean) {
     this.id = id;
     this.#ws = ws;
+    this.#wait = wait;
   }
 
   get signal(): AbortSignal {
@@ -238,10 +247,14 @@ class Subscription {
       for await (const item of source) {
         if (this.#abort.signal.aborted) break;
         const lost = laggedCount(item);
-        if (lost === undefined) this.#send(item);
-        else {
+        if (lost !== undefined) {
           this.#dropped += lost;
           if (this.#inFlight === 0) this.#flushLagged();
+        } else if (!this.#wait) this.#send(item);
+        else {
+          this.#flushLagged();
+          this.#frame({ id: this.id, event: item });
+          if (this.#blocked()) await this.#drained();
         }
       }
       this.end();
@@ -252,6 +265,7 @@ class Subscription {
       this.#flushLagged();
       this.#frame({ id: this.id, error: { code: e.code, message: e.message } });
       this.#abort.abort();
+      this.#wake();
     }
   }
 
@@ -262,6 +276,33 @@ class Subscription {
     }
     this.#flushLagged();
     this.#frame({ id: this.id, event });
+  }
+
+  /**
+   * Over the high-water mark with frames of ours still unsent: wait for them. (When all of ours
+   * are out, the backlog is other subscriptions': one more frame of ours goes, and its callback
+   * checks again — so a subscription never waits on a callback that will not come.)
+   */
+  #blocked(): boolean {
+    return (
+      this.#inFlight > 0 &&
+      this.#ws.bufferedAmount > SEND_HIGH_WATER_BYTES &&
+      this.#ws.readyState === this.#ws.OPEN &&
+      !this.#abort.signal.aborted
+    );
+  }
+
+  /** Resolves once a send callback finds the backlog drained (or the subscription ended). */
+  #drained(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#resume = resolve;
+    });
+  }
+
+  #wake(): void {
+    const resume = this.#resume;
+    this.#resume = undefined;
+    resume?.();
   }
 
   /** Sends the lagged count, if any; when nothing of this subscription is still unsent. */
@@ -276,8 +317,10 @@ class Subscription {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
     this.#inFlight++;
     this.#ws.send(JSON.stringify(frame), () => {
+      this.#inFlight--;
+      if (this.#resume !== undefined && !this.#blocked()) this.#wake();
       // Written out: once all of ours are, a pending lagged count goes without waiting for an event.
-      if (--this.#inFlight === 0 && !this.#ended) this.#flushLagged();
+      if (this.#inFlight === 0 && !this.#ended) this.#flushLagged();
     });
   }
 
@@ -288,5 +331,6 @@ class Subscription {
     this.#flushLagged();
     this.#frame({ id: this.id, end: true });
     this.#abort.abort();
+    this.#wake();
   }
 }

@@ -1,5 +1,6 @@
 import type { StackSpec, UpOutcome } from '@harness/service-orchestration';
 import { ProtocolError } from './errors.js';
+import { batchLogLines } from './log-batch.js';
 import type { RequestMethod, SubscriptionMethod, WorkerApi } from './methods.js';
 import type { FrameParams, RequestHandler } from './responder.js';
 
@@ -59,6 +60,7 @@ export async function callWorker(
 /**
  * The source of a worker subscription (`logs`, `events`) on a {@link WorkerApi}; throws what the
  * worker throws (UNKNOWN_STACK, …) before anything is read. The source ends once `signal` aborts.
+ * `logs` with `wait` gives `LogBatch`es ({@link batchLogLines}) instead of single lines.
  *
  * @example
  * for await (const e of openWorkerStream(api, 'events', { stack: 'shop' }, signal)) console.log(e);
@@ -70,11 +72,12 @@ export function openWorkerStream(
   signal: AbortSignal,
 ): AsyncIterable<unknown> {
   if (method === 'logs') {
-    return api.logs(params.stack as string, params.services as string[] | undefined, {
+    const lines = api.logs(params.stack as string, params.services as string[] | undefined, {
       ...(params.tail === undefined ? {} : { tail: params.tail as number }),
       ...(params.follow === undefined ? {} : { follow: params.follow as boolean }),
       signal,
     });
+    return params.wait === true ? batchLogLines(lines) : lines;
   }
   return api.events({
     ...(params.stack === undefined ? {} : { stack: params.stack as string }),

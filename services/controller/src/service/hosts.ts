@@ -50,12 +50,18 @@ export class WorkerLink implements Target {
     return this.caller.request(method, params);
   }
 
+  /**
+   * Opens a subscription on the worker. `wait` is not passed on: this connection carries every
+   * client's calls for the host and is never paused for one of them, so the worker sends single
+   * events and drops (and counts) them when the controller falls behind, as for any subscription.
+   */
   async subscribe(
     method: SubscriptionMethod,
     params: FrameParams,
     signal: AbortSignal,
   ): Promise<AsyncIterable<unknown>> {
-    const { items, subscribed } = this.caller.subscribe(method, params, signal);
+    const { wait: _wait, ...forwarded } = params;
+    const { items, subscribed } = this.caller.subscribe(method, forwarded, { signal });
     await subscribed;
     return items;
   }
