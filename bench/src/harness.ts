@@ -42,8 +42,8 @@ export class Harness implements Tool {
         ...this.extra(s),
       };
     }
-    // JSON is YAML: no dependency needed to write the file.
-    writeFileSync(this.file, JSON.stringify({ name: this.stack, services }, null, 1));
+    // Block-style YAML, as people write harness.yaml.
+    writeFileSync(this.file, `${toYaml({ name: this.stack, services }).trimStart()}\n`);
   }
 
   async startDaemon(): Promise<void> {
@@ -103,4 +103,26 @@ export class Harness implements Tool {
       .filter((f) => f === base || f.startsWith(`${base}.`))
       .map((f) => join(d, f));
   }
+}
+
+/**
+ * Block-style YAML of plain data (mappings, lists, strings, numbers, booleans): scalars as JSON,
+ * which YAML reads as the same values.
+ */
+export function toYaml(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return value.map((v) => `\n${indent}- ${toYaml(v, `${indent}  `).trimStart()}`).join('');
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return '{}';
+    return entries
+      .map(([k, v]) => {
+        const inner = toYaml(v, `${indent}  `);
+        return `\n${indent}${k}:${inner.startsWith('\n') ? '' : ' '}${inner}`;
+      })
+      .join('');
+  }
+  return JSON.stringify(value);
 }
