@@ -3,47 +3,13 @@
  * harness.yaml, shown by `config print`, applied to the real log files.
  */
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  type FSWatcher,
-  readdirSync,
-  readFileSync,
-  statSync,
-  watch,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { untilInFolder } from '@harness/test-fixtures';
 import { harness, setup } from './e2e-helpers.js';
 
 const KiB = 1024;
-
-/**
- * Resolves once `condition()` holds, checked at once and on every change in `dir`; rejects
- * after the upper bound.
- */
-function until(t: TestContext, dir: string, condition: () => boolean, what: string, timeoutMs = 60_000) {
-  return new Promise<void>((resolve, reject) => {
-    let watcher: FSWatcher | undefined;
-    const done = (error?: Error): void => {
-      clearTimeout(timer);
-      watcher?.close();
-      if (error) reject(error);
-      else resolve();
-    };
-    const timer = setTimeout(() => done(new Error(`not within ${timeoutMs} ms: ${what}`)), timeoutMs);
-    const check = (): void => {
-      try {
-        if (condition()) done();
-      } catch {
-        // a file mid-rotation: the next change checks again
-      }
-    };
-    watcher = watch(dir, check);
-    t.after(() => watcher?.close());
-    check();
-  });
-}
 
 describe('log rotation settings in harness.yaml, end to end', { timeout: 180_000 }, () => {
   it('a 64KiB/2 service rotates into .1 and .2 only; a max_size 0 service keeps every byte in one file', async (t) => {
@@ -81,8 +47,18 @@ services:
 
     const up = await harness(e, 'up', '-d');
     assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
-    await until(t, logDir, () => readFileSync(small, 'utf8') === 'all-done\n', 'small wrote its 5 bursts');
-    await until(t, logDir, () => readFileSync(whole, 'utf8').endsWith('seq-done\n'), 'whole wrote all');
+    await untilInFolder(
+      t,
+      logDir,
+      () => readFileSync(small, 'utf8') === 'all-done\n',
+      'small wrote its 5 bursts',
+    );
+    await untilInFolder(
+      t,
+      logDir,
+      () => readFileSync(whole, 'utf8').endsWith('seq-done\n'),
+      'whole wrote all',
+    );
 
     assert.equal(readFileSync(`${small}.1`, 'utf8'), bursts[4]);
     assert.equal(readFileSync(`${small}.2`, 'utf8'), bursts[3]);

@@ -3,18 +3,10 @@
  * (and no watch) at all with `maxBytes: 0`, validation, and persistence of the limits.
  */
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  type FSWatcher,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  statSync,
-  watch,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { untilInFolder } from '@harness/test-fixtures';
 import { LogStore, OrchestrationError, ServiceManager } from '../src/index.js';
 import { openManager, probe, scratch, shService, stateDir, stateOf, uniqueStack } from './helpers.js';
 
@@ -42,33 +34,6 @@ function watchesOn(file: string): number {
       if (line.startsWith('inotify ') && line.includes(` ino:${ino} `)) n++;
   }
   return n;
-}
-
-/**
- * Resolves once `condition()` holds, checking it at once and on every change in `dir` (inotify on
- * the folder, so no watch is put on the files themselves); rejects after the upper bound.
- */
-function until(t: TestContext, dir: string, condition: () => boolean, what: string, timeoutMs = 30_000) {
-  return new Promise<void>((resolve, reject) => {
-    let watcher: FSWatcher | undefined;
-    const done = (error?: Error): void => {
-      clearTimeout(timer);
-      watcher?.close();
-      if (error) reject(error);
-      else resolve();
-    };
-    const timer = setTimeout(() => done(new Error(`not within ${timeoutMs} ms: ${what}`)), timeoutMs);
-    const check = (): void => {
-      try {
-        if (condition()) done();
-      } catch {
-        // a file mid-rotation: the next change checks again
-      }
-    };
-    watcher = watch(dir, check);
-    t.after(() => watcher?.close());
-    check();
-  });
 }
 
 /** Every file name seen in `dir` while the test runs (rotated files that came and went too). */
@@ -126,7 +91,7 @@ describe('per-service log limits', () => {
     const pid = stateOf(manager, name, 'chatty').pid as number;
     for (const [i, burst] of bursts.entries()) {
       process.kill(pid, 'SIGUSR1');
-      await until(
+      await untilInFolder(
         t,
         logDir,
         () => statSync(file).size === 0 && readFileSync(`${file}.1`, 'utf8').endsWith(burst),
@@ -162,8 +127,13 @@ describe('per-service log limits', () => {
     const bounded = join(logDir, 'bounded.0.log');
     assert.equal(watchesOn(file), 0, 'a log file without rotation is watched');
     assert.equal(watchesOn(bounded), 1, 'a log file with the default limits is not guarded');
-    await until(t, logDir, () => statSync(file).size >= expected.length, `${file} holds the output`);
-    await until(t, logDir, () => existsSync(`${bounded}.1`), `${bounded} rotated at the manager's bound`);
+    await untilInFolder(t, logDir, () => statSync(file).size >= expected.length, `${file} holds the output`);
+    await untilInFolder(
+      t,
+      logDir,
+      () => existsSync(`${bounded}.1`),
+      `${bounded} rotated at the manager's bound`,
+    );
     assert.equal(readFileSync(file, 'utf8'), expected, 'a byte is missing or extra');
     assert.deepEqual(
       readdirSync(logDir).filter((f) => f.startsWith('quiet.')),
@@ -223,7 +193,12 @@ describe('per-service log limits', () => {
     assert.deepEqual(second.spec(name).services[0]?.logs, { maxBytes: 64 * KiB, keep: 1 });
     assert.equal(watchesOn(logFile), 1);
     process.kill(pid, 'SIGUSR1');
-    await until(t, join(dir, 'logs', name), () => existsSync(`${logFile}.1`), 'rotated after adoption');
+    await untilInFolder(
+      t,
+      join(dir, 'logs', name),
+      () => existsSync(`${logFile}.1`),
+      'rotated after adoption',
+    );
   });
 
   it('loads a state whose specs have no limits (older files): the manager default applies', async (t) => {

@@ -11,3 +11,4 @@ export type { StepOutput } from './system.js';
 export { startDockerEngine } from './docker-engine.js';
 export type { ContainerSpec, DockerEngine, DockerEngineOptions } from './docker-engine.js';
 export { isStaticElf } from './elf.js';
+export { untilInFolder } from './folder-watch.js';
