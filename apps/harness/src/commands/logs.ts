@@ -44,7 +44,8 @@ export async function logs(
     let tail = n;
     for (;;) {
       try {
-        const params = { stack: config.name, services: [...names], tail, follow };
+        // wait: every line, at the pace this process writes them out (nothing is dropped).
+        const params = { stack: config.name, services: [...names], tail, follow, wait: true };
         for await (const l of client.subscribe('logs', params, { signal: stop.signal })) {
           if (isLagged(l)) {
             out.flush();
