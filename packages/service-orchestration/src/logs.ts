@@ -27,7 +27,33 @@ export interface StampedLogLine extends LogLine {
   readonly time: number;
 }
 
-/** Lines of several instances' log files: the tails, then (with follow) new lines as written. */
+/** Bytes read from one file per pull. */
+const CHUNK = 256 * 1024;
+
+interface Cursor {
+  readonly service: string;
+  readonly instance: number;
+  readonly file: string;
+  fd: number | undefined;
+  pos: number;
+  splitter: LineSplitter;
+  /** Inode of `<file>.1` when last looked at (undefined: none): a new one means a rotation. */
+  rotated: number | undefined;
+  /** Rotated copies still to read before the live file (oldest first), each from `pos`. */
+  backlog: { fd: number; pos: number }[];
+  /** It starts inside a line: the first line it splits is that line's rest, and is skipped. */
+  midLine: boolean;
+}
+
+/**
+ * Lines of several instances' log files: the tails, then (with `follow`) new lines as they are
+ * written, read only as fast as the consumer takes them:
+ * the file is the buffer, so a slow reader falls behind without losing a line and a fast
+ * writer costs nothing until someone reads. Waits on inotify when every file is at its end.
+ * A rotation (the file copied to `.1` and truncated) is noticed by the new `.1`: the lines not
+ * read yet are read from the rotated copies first, then the live file from its start. A file
+ * that shrank without one was truncated: it is read again from its start.
+ */
 export async function* readLogs(
   store: LogStore,
   files: readonly { service: string; instance: number; file: string }[],
@@ -50,43 +76,9 @@ export async function* readLogs(
       yield { service: f.service, instance: f.instance, line: l.line, offset: l.offset, time: Date.now() };
     starts.set(key, lines.at(-1)?.offset ?? before);
   }
-  if (!options.follow || options.signal?.aborted) return;
-  yield* followFiles(
-    files.map((f) => ({ ...f, from: starts.get(`${f.service}.${f.instance}`) ?? 'end' })),
-    options.signal,
-  );
-}
-
-/** Bytes read from one file per pull. */
-const CHUNK = 256 * 1024;
-
-interface Cursor {
-  readonly service: string;
-  readonly instance: number;
-  readonly file: string;
-  fd: number | undefined;
-  pos: number;
-  splitter: LineSplitter;
-  /** Inode of `<file>.1` when last looked at (undefined: none): a new one means a rotation. */
-  rotated: number | undefined;
-  /** Rotated copies still to read before the live file (oldest first), each from `pos`. */
-  backlog: { fd: number; pos: number }[];
-  /** It starts inside a line: the first line it splits is that line's rest, and is skipped. */
-  midLine: boolean;
-}
-
-/**
- * New lines of log files as they are written, read only as fast as the consumer takes them:
- * the file is the buffer, so a slow reader falls behind without losing a line and a fast
- * writer costs nothing until someone reads. Waits on inotify when every file is at its end.
- * A rotation (the file copied to `.1` and truncated) is noticed by the new `.1`: the lines not
- * read yet are read from the rotated copies first, then the live file from its start. A file
- * that shrank without one was truncated: it is read again from its start.
- */
-async function* followFiles(
-  files: readonly { service: string; instance: number; file: string; from: number | 'end' }[],
-  signal: AbortSignal | undefined,
-): AsyncGenerator<StampedLogLine> {
+  const signal = options.signal;
+  if (!options.follow || signal?.aborted) return;
+  // Following (in this same generator: a generator delegating to another costs per line).
   let wake: (() => void) | undefined;
   let changed = true;
   const poke = (): void => {
@@ -103,7 +95,8 @@ async function* followFiles(
       w.on('error', () => undefined);
       watchers.push(w);
       const fd = openSync(f.file, 'r');
-      const pos = f.from === 'end' ? fstatSync(fd).size : f.from;
+      const from = starts.get(`${f.service}.${f.instance}`) ?? 'end';
+      const pos = from === 'end' ? fstatSync(fd).size : from;
       const rotated = inode(`${f.file}.1`);
       const midLine = pos > 0 && !afterNewline(fd, pos);
       cursors.push({

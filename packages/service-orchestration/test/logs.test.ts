@@ -161,7 +161,7 @@ describe('log files', () => {
     }
     write(1);
     assert.equal((await lines.next()).value?.line, `line ${written}`, 'follows the live file on');
-    await lines.return?.();
+    await lines.return(undefined);
   });
 
   it('following from the end of a line being written starts at the next whole line', async (t) => {
@@ -183,7 +183,7 @@ describe('log files', () => {
     const next = lines.next();
     appendFileSync(file, 'ne\nwhole\n');
     assert.equal((await next).value?.line, 'whole');
-    await lines.return?.();
+    await lines.return(undefined);
   });
 
   it('rotates only when the file itself is past the bound', (t) => {
