@@ -192,6 +192,14 @@ describe('standalone worker with a controller that has no worker', { timeout: 12
       'ticker: tick 2',
       'web: web up',
     ]);
+    // With wait (what `harness logs` asks for) the same lines come through the controller.
+    const waited = withoutLagged(
+      await collectUntil(client.subscribe('logs', { stack, tail: 10, wait: true }), () => false),
+    ) as StampedLogLine[];
+    assert.deepEqual(
+      waited.map((l) => `${l.service}: ${l.line}`).sort(),
+      lines.map((l) => `${l.service}: ${l.line}`).sort(),
+    );
     const restarted = await client.request('service.restart', { stack, services: ['web'] });
     assert.equal(restarted.ok, true);
     assert.notEqual(
