@@ -6,9 +6,11 @@ import {
   readSync,
   closeSync,
   fstatSync,
+  ftruncateSync,
   renameSync,
   statSync,
   truncateSync,
+  writeSync,
   type FSWatcher,
   watch,
 } from 'node:fs';
@@ -71,8 +73,8 @@ export class LogStore {
     for (let i = limits.keep - 1; i >= 1; i--) {
       if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
     }
-    if (limits.keep >= 1) copyFileSync(file, `${file}.1`);
-    truncateSync(file, 0);
+    if (limits.keep >= 1) copyThenTruncate(file, `${file}.1`);
+    else truncateSync(file, 0);
     return true;
   }
 
@@ -132,5 +134,32 @@ export class LogStore {
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+/**
+ * Copies `file` to `copy` and empties it, losing as little as can be of what a writer appends
+ * meanwhile. The process writes straight to the file (no pipe through the daemon), so the copy
+ * cannot be atomic; after the bulk copy, what was appended during it is copied too, round after
+ * round, and the file is truncated the moment a read finds its end — what is lost is only what
+ * lands between that read and the truncate (microseconds), not the writes of a whole copy.
+ */
+function copyThenTruncate(file: string, copy: string): void {
+  copyFileSync(file, copy);
+  const src = openSync(file, 'r+');
+  const out = openSync(copy, 'a');
+  try {
+    let copied = fstatSync(out).size;
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      const n = readSync(src, chunk, 0, chunk.length, copied);
+      if (n === 0) break;
+      writeSync(out, chunk, 0, n);
+      copied += n;
+    }
+    ftruncateSync(src, 0);
+  } finally {
+    closeSync(src);
+    closeSync(out);
   }
 }
