@@ -63,7 +63,10 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
   #state = 1;
   readonly #socket: Socket;
   readonly #maxPayload: number;
-  #buffer: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet making a whole frame, and how many a frame needs. */
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  #need = 0;
   /** Parts of a fragmented message being received. */
   #parts: Buffer[] = [];
   #partsBytes = 0;
@@ -83,7 +86,9 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
       this.#state = this.CLOSED;
       this.emit('close', this.#closeInfo.code, this.#closeInfo.reason);
     });
-    if (rest.length > 0) queueMicrotask(() => this.#receive(rest));
+    // Bytes that came with the upgrade response wait a turn: whoever awaited connect() has put
+    // its listeners on by then (a microtask would run before its continuation).
+    if (rest.length > 0) setImmediate(() => this.#receive(rest));
   }
 
   /**
@@ -217,55 +222,79 @@ export class UnixWebSocket extends EventEmitter implements FrameSocket {
   #write(op: Op, payload: Buffer, cb?: (error?: Error) => void): void {
     const n = payload.length;
     const lenBytes = n < 126 ? 0 : n < 0x10000 ? 2 : 8;
-    const header = Buffer.allocUnsafe(2 + lenBytes + 4);
-    header[0] = 0x80 | op;
-    header[1] = 0x80 | (lenBytes === 0 ? n : lenBytes === 2 ? 126 : 127);
-    if (lenBytes === 2) header.writeUInt16BE(n, 2);
-    else if (lenBytes === 8) header.writeBigUInt64BE(BigInt(n), 2);
+    const at = 2 + lenBytes + 4;
+    const frame = Buffer.allocUnsafe(at + n);
+    frame[0] = 0x80 | op;
+    frame[1] = 0x80 | (lenBytes === 0 ? n : lenBytes === 2 ? 126 : 127);
+    if (lenBytes === 2) frame.writeUInt16BE(n, 2);
+    else if (lenBytes === 8) frame.writeBigUInt64BE(BigInt(n), 2);
     const mask = randomBytes(4);
-    mask.copy(header, 2 + lenBytes);
-    const body = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) body[i] = (payload[i] as number) ^ (mask[i & 3] as number);
-    this.#socket.write(Buffer.concat([header, body]), cb && ((error) => cb(error ?? undefined)));
+    mask.copy(frame, at - 4);
+    for (let i = 0; i < n; i++) frame[at + i] = (payload[i] as number) ^ (mask[i & 3] as number);
+    this.#socket.write(frame, cb && ((error) => cb(error ?? undefined)));
   }
 
+  /**
+   * Takes the bytes of the socket. Chunks are only kept until a whole frame is there (`#need`),
+   * then joined once: a large message arriving in many chunks is copied once, not once per chunk.
+   */
   #receive(chunk: Buffer): void {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    if (this.#bytes < this.#need) return;
+    let b = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#bytes);
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#need = 0;
     for (;;) {
-      const b = this.#buffer;
-      if (b.length < 2) return;
+      const need = this.#frameLength(b);
+      if (need === undefined) return; // failed
+      if (b.length < need) {
+        if (b.length > 0) {
+          this.#chunks.push(b);
+          this.#bytes = b.length;
+        }
+        this.#need = need;
+        return;
+      }
       const fin = ((b[0] as number) & 0x80) !== 0;
       const op = (b[0] as number) & 0x0f;
-      if (((b[1] as number) & 0x80) !== 0) {
-        this.#fail(1002, 'a masked frame from the server');
-        return;
-      }
-      let len = (b[1] as number) & 0x7f;
-      let at = 2;
-      if (len === 126) {
-        if (b.length < 4) return;
-        len = b.readUInt16BE(2);
-        at = 4;
-      } else if (len === 127) {
-        if (b.length < 10) return;
-        const big = b.readBigUInt64BE(2);
-        if (big > BigInt(this.#maxPayload)) {
-          this.#fail(1009, 'message too big');
-          return;
-        }
-        len = Number(big);
-        at = 10;
-      }
-      if (this.#partsBytes + len > this.#maxPayload) {
-        this.#fail(1009, 'message too big');
-        return;
-      }
-      if (b.length < at + len) return;
-      const payload = b.subarray(at, at + len);
-      this.#buffer = b.subarray(at + len);
-      this.#frame(op, fin, payload);
+      const at = need - this.#payloadLength(b);
+      this.#frame(op, fin, b.subarray(at, need));
+      b = b.subarray(need);
       if (this.#state === this.CLOSED) return;
     }
+  }
+
+  /**
+   * The bytes the frame at the start of `b` takes, header included — or as many as are needed
+   * to know it (its header's length); undefined when the frame is refused (the connection fails).
+   */
+  #frameLength(b: Buffer): number | undefined {
+    if (b.length < 2) return 2;
+    if (((b[1] as number) & 0x80) !== 0) {
+      this.#fail(1002, 'a masked frame from the server');
+      return undefined;
+    }
+    const short = (b[1] as number) & 0x7f;
+    const at = short === 126 ? 4 : short === 127 ? 10 : 2;
+    if (b.length < at) return at;
+    if (short === 127 && b.readBigUInt64BE(2) > BigInt(this.#maxPayload)) {
+      this.#fail(1009, 'message too big');
+      return undefined;
+    }
+    const len = this.#payloadLength(b);
+    if (this.#partsBytes + len > this.#maxPayload) {
+      this.#fail(1009, 'message too big');
+      return undefined;
+    }
+    return at + len;
+  }
+
+  /** The payload length of the frame at the start of `b` (its whole header is there). */
+  #payloadLength(b: Buffer): number {
+    const short = (b[1] as number) & 0x7f;
+    return short === 126 ? b.readUInt16BE(2) : short === 127 ? Number(b.readBigUInt64BE(2)) : short;
   }
 
   #frame(op: number, fin: boolean, payload: Buffer): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -131,6 +132,60 @@ describe('UnixWebSocket against a ws server', () => {
     client.resume();
     while (got < sent) await once(client, 'message');
     assert.equal(got, sent);
+  });
+});
+
+describe('UnixWebSocket against a raw server', () => {
+  it('reassembles frames that arrive a few bytes at a time, headers split too', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-uws-'));
+    const socketPath = join(dir, 'raw.sock');
+    const texts = ['short', 'm'.repeat(300), 'l'.repeat(70_000)];
+    const frames = texts.map((text) => {
+      const body = Buffer.from(text);
+      const n = body.length;
+      const head =
+        n < 126
+          ? Buffer.from([0x81, n])
+          : n < 0x10000
+            ? Buffer.from([0x81, 126, n >> 8, n & 0xff])
+            : Buffer.concat([
+                Buffer.from([0x81, 127]),
+                Buffer.alloc(4),
+                Buffer.from([n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]),
+              ]);
+      return Buffer.concat([head, body]);
+    });
+    const server: Server = createServer((s) =>
+      s.once('data', async (req: Buffer) => {
+        const key = /Sec-WebSocket-Key: (\S+)/i.exec(req.toString())?.[1] ?? '';
+        const accept = createHash('sha1')
+          .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        s.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        // The frames go once the client says so: its listener is on by then.
+        await once(s, 'data');
+        const all = Buffer.concat(frames);
+        // Odd-sized pieces, each its own write and turn: frame and header boundaries fall inside them.
+        for (let at = 0; at < all.length; at += at < 400 ? 3 : 4099) {
+          s.write(all.subarray(at, Math.min(all.length, at + (at < 400 ? 3 : 4099))));
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    const client = await UnixWebSocket.connect(socketPath, { maxPayload: 1 << 20 }, 5000);
+    t.after(() => {
+      client.terminate();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const got: string[] = [];
+    client.on('message', (data) => got.push(data.toString()));
+    client.send('go');
+    while (got.length < texts.length) await once(client, 'message');
+    assert.deepEqual(got, texts);
   });
 });
 
