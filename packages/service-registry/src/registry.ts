@@ -127,10 +127,7 @@ export class ServiceRegistry {
       return decodeService(entry);
     } catch (error) {
       if (error instanceof RegistryError && error.code === 'CONFLICT') {
-        throw new RegistryError('CONFLICT', `${key} is already registered (revision ${error.revision})`, {
-          key,
-          revision: error.revision ?? 0,
-        });
+        throw alreadyRegistered(key, error.revision ?? 0);
       }
       throw error;
     }
@@ -239,12 +236,7 @@ export class ServiceRegistry {
       const w = writes.find((x) => SERVICES + x.key === error.key);
       if (w === undefined) throw error;
       const current = error.revision ?? 0;
-      if ('register' in w) {
-        throw new RegistryError('CONFLICT', `${w.key} is already registered (revision ${current})`, {
-          key: w.key,
-          revision: current,
-        });
-      }
+      if ('register' in w) throw alreadyRegistered(w.key, current);
       throw conflict(w.key, current, w.revision ?? 0);
     }
   }
@@ -371,6 +363,14 @@ export class ServiceRegistry {
   close(): Promise<void> {
     return this.store.close();
   }
+}
+
+/** A `register` without `replace` of a key that is taken. */
+function alreadyRegistered(key: string, revision: number): RegistryError {
+  return new RegistryError('CONFLICT', `${key} is already registered (revision ${revision})`, {
+    key,
+    revision,
+  });
 }
 
 function conflict(key: string, current: number, expected: number): RegistryError {
