@@ -23,7 +23,10 @@ export interface WorkerOptions {
   readonly registryDir?: string;
   /** How other hosts reach this one (default `{ address: '127.0.0.1', network: 'local' }`). */
   readonly hostNetwork?: WorkerHostNetwork;
-  /** Bounds of the per-instance log files (default the manager's: 10 MiB, 3 kept). */
+  /**
+   * Bounds of the per-instance log files (default the manager's: 10 MiB, 3 kept); `maxBytes` 0
+   * turns rotation off (as `logs: { max_size: 0 }` in harness.yaml): the files grow without bound.
+   */
   readonly logLimits?: LogLimits;
   /**
    * Standalone mode: the controller to connect to (`wss://` with the token and the pinned
@@ -127,10 +130,12 @@ export function normalizeOptions(options: WorkerOptions): NormalizedWorkerOption
   }
   const limits = options.logLimits;
   if (limits !== undefined) {
-    if (!(Number.isInteger(limits.maxBytes) && limits.maxBytes > 0)) {
-      problems.push(`logLimits.maxBytes must be a whole number > 0, got ${q(limits.maxBytes)}`);
+    if (!(Number.isSafeInteger(limits.maxBytes) && limits.maxBytes >= 0)) {
+      problems.push(
+        `logLimits.maxBytes must be a whole number ≥ 0 (0: no rotation), got ${q(limits.maxBytes)}`,
+      );
     }
-    if (!(Number.isInteger(limits.keep) && limits.keep >= 0)) {
+    if (!(Number.isSafeInteger(limits.keep) && limits.keep >= 0)) {
       problems.push(`logLimits.keep must be a whole number ≥ 0, got ${q(limits.keep)}`);
     }
   }

@@ -81,7 +81,7 @@ describe('worker lifecycle', () => {
 
   it('reports every bad option at once, quoting the values', async () => {
     await assert.rejects(
-      init({ stateDir: '', host: '-bad host', logLimits: { maxBytes: 0, keep: -1 } }),
+      init({ stateDir: '', host: '-bad host', logLimits: { maxBytes: -1, keep: -1 } }),
       (e: unknown) => {
         assert.ok(e instanceof WorkerError);
         assert.equal(e.code, 'INVALID_OPTION');
