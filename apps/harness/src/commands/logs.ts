@@ -1,4 +1,4 @@
-import { isLagged, MAX_TAIL } from '@harness/protocol';
+import { type HarnessClient, isLagged, MAX_TAIL } from '@harness/protocol';
 import { batchedWriter, type CliContext } from '../context.js';
 import { connect } from '../daemon-client.js';
 import { loadStack } from '../load-stack.js';
@@ -32,30 +32,18 @@ export async function logs(
       `-n ${options.lines} is not a number of lines (0 to ${MAX_TAIL}, or all)`,
     );
   const names = services.length > 0 ? services : Object.keys(config.services);
-  const width = Math.max(...names.map((s) => s.length), 4);
-  const paint = painter(cx.stdout, cx);
+  const layout = { width: Math.max(...names.map((s) => s.length), 4), prefixed: names.length > 1 };
   const client = await connect(cx);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
-  const out = batchedWriter(cx.stdout);
   const follow = options.follow === true;
   try {
     let tail = n;
     for (;;) {
       try {
-        // wait: every line, at the pace this process writes them out (nothing is dropped).
-        const params = { stack: config.name, services: [...names], tail, follow, wait: true };
-        for await (const l of client.subscribe('logs', params, { signal: stop.signal })) {
-          if (isLagged(l)) {
-            out.flush();
-            cx.stderr.write(`harness: ${l.lagged} lines were dropped (this reader was too slow)\n`);
-            continue;
-          }
-          const prefix =
-            names.length > 1 ? `${paint(serviceColor(l.service), `${l.service.padEnd(width)} |`)} ` : '';
-          out.write(`${prefix}${l.line}\n`);
-        }
+        const params = { stack: config.name, services: names, tail, follow };
+        await printLogs(client, params, layout, stop.signal, cx);
         return 0;
       } catch (error) {
         if (stop.signal.aborted) return 0;
@@ -80,8 +68,58 @@ export async function logs(
       tail = MAX_TAIL;
     }
   } finally {
-    out.flush();
     process.off('SIGINT', onSignal);
     client.close();
+  }
+}
+
+/** What {@link printLogs} reads: the `logs` params but `wait`, which it always sets. */
+export interface LogsRead {
+  readonly stack: string;
+  readonly services: readonly string[];
+  readonly tail: number;
+  readonly follow: boolean;
+}
+
+/** How {@link printLogs} shows a line. */
+export interface LogsLayout {
+  /** Width the service names are padded to in the prefix. */
+  readonly width: number;
+  /** Whether each line starts with `SERVICE |` (coloured on a terminal). */
+  readonly prefixed: boolean;
+}
+
+/**
+ * Writes the lines of one `logs` subscription to stdout, as `harness logs` and `harness up` (in
+ * the foreground) show them. It subscribes with `wait`: every line, at the pace this process
+ * writes them out: the daemon waits for this reader instead of dropping lines. Should some be
+ * lost on the way all the same, stderr says how many. Resolves when the subscription ends (a
+ * read without `follow` is done, or `signal` aborted); rejects with its error (`UNKNOWN_STACK`,
+ * a lost connection, …).
+ */
+export async function printLogs(
+  client: HarnessClient,
+  read: LogsRead,
+  layout: LogsLayout,
+  signal: AbortSignal,
+  cx: CliContext,
+): Promise<void> {
+  const paint = painter(cx.stdout, cx);
+  const out = batchedWriter(cx.stdout);
+  const params = { ...read, services: [...read.services], wait: true };
+  try {
+    for await (const l of client.subscribe('logs', params, { signal })) {
+      if (isLagged(l)) {
+        out.flush();
+        cx.stderr.write(`harness: ${l.lagged} lines were dropped (this reader was too slow)\n`);
+        continue;
+      }
+      const prefix = layout.prefixed
+        ? `${paint(serviceColor(l.service), `${l.service.padEnd(layout.width)} |`)} `
+        : '';
+      out.write(`${prefix}${l.line}\n`);
+    }
+  } finally {
+    out.flush();
   }
 }

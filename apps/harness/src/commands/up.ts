@@ -1,6 +1,6 @@
 import { isLagged } from '@harness/protocol';
 import type { UpOutcome } from '@harness/service-orchestration';
-import { batchedWriter, type CliContext, type Output } from '../context.js';
+import type { CliContext, Output } from '../context.js';
 import { connect } from '../daemon-client.js';
 import { loadStack } from '../load-stack.js';
 import {
@@ -13,7 +13,8 @@ import {
   type StatusRow,
 } from '../progress-view.js';
 import { type StackRequest, toStackRequest } from '../stack-spec.js';
-import { painter, serviceColor, stateColor } from '../style.js';
+import { painter, stateColor } from '../style.js';
+import { printLogs } from './logs.js';
 
 /** Options of `harness up`. */
 export interface UpOptions {
@@ -268,6 +269,10 @@ export class LiveView {
   }
 }
 
+/**
+ * Shows the services' new lines, prefixed, until Ctrl-C or SIGTERM — read as `harness logs
+ * --follow` reads them (every line, at the pace stdout takes them) — then brings the stack down.
+ */
 async function followUntilInterrupted(
   client: Client,
   stack: string,
@@ -275,25 +280,16 @@ async function followUntilInterrupted(
   width: number,
   cx: CliContext,
 ): Promise<number> {
-  const out = painter(cx.stdout, cx);
-  const lines = batchedWriter(cx.stdout);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    for await (const l of client.subscribe(
-      'logs',
-      { stack, services: [...services], follow: true, tail: 0 },
-      { signal: stop.signal },
-    )) {
-      if (isLagged(l)) continue;
-      lines.write(`${out(serviceColor(l.service), `${l.service.padEnd(width)} |`)} ${l.line}\n`);
-    }
+    const read = { stack, services, tail: 0, follow: true };
+    await printLogs(client, read, { width, prefixed: true }, stop.signal, cx);
   } catch (error) {
     if (!stop.signal.aborted) throw error;
   } finally {
-    lines.flush();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

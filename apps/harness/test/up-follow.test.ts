@@ -1,0 +1,88 @@
+// `harness up` in the foreground follows the services' logs as `harness logs --follow` does:
+// every line of a service writing as fast as it can arrives, in order, also when its stdout is
+// not read for a while.
+import assert from 'node:assert/strict';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { untilInFolder } from '@harness/test-fixtures';
+import { setup, spawnUntil } from './e2e-helpers.js';
+
+/** Whether a file ends with `text` (reads only its last bytes). */
+function endsWith(file: string, text: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const want = Buffer.byteLength(text);
+    if (size < want) return false;
+    const buf = Buffer.alloc(want);
+    readSync(fd, buf, 0, want, size - want);
+    return buf.toString() === text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Resolves once `lines` holds a line equal to `last` (checked as stdout comes in); rejects after
+ * 60 s, saying how far it got.
+ */
+function untilLine(child: { stdout: NodeJS.ReadableStream | null }, lines: string[], last: string) {
+  return new Promise<void>((resolve, reject) => {
+    let from = 0;
+    const timer = setTimeout(() => {
+      child.stdout?.off('data', check);
+      reject(new Error(`no line "${last}" within 60 s: ${lines.length} lines, the last ${lines.at(-1)}`));
+    }, 60_000);
+    const check = (): void => {
+      for (; from < lines.length; from++) {
+        if (lines[from] !== last) continue;
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        resolve();
+        return;
+      }
+    };
+    // After the collector's own listener (added first), so `lines` is up to date here.
+    child.stdout?.on('data', check);
+    check();
+  });
+}
+
+describe('harness up in the foreground', { timeout: 180_000 }, () => {
+  it('shows every line of a service writing as fast as it can, in order, though stdout stalls', async (t) => {
+    const e = await setup(t);
+    const n = 200_000;
+    const stack = `upflood-${process.pid}`;
+    const log = join(e.home, 'state', 'logs', stack, 'gen.0.log');
+    // `waiting` until the test says go (so it knows `up` follows by then), then `seq 1 n`.
+    writeFileSync(
+      join(e.dir, 'harness.yaml'),
+      [
+        `name: ${stack}`,
+        'services:',
+        '  gen:',
+        '    process:',
+        `      command: [sh, -c, "while [ ! -e go ]; do echo waiting; sleep 0.02; done; seq 1 ${n}; exec sleep 100000"]`,
+        '',
+      ].join('\n'),
+    );
+    const { child, lines, done } = await spawnUntil(e, /^gen {2}\| waiting$/, 'up');
+    // Its stdout pipe fills, it blocks writing, its socket is not read: the daemon must wait.
+    child.stdout?.pause();
+    writeFileSync(join(e.dir, 'go'), '');
+    await untilInFolder(t, join(e.home, 'state', 'logs', stack), () => endsWith(log, `\n${n}\n`), 'seq done');
+    child.stdout?.resume();
+    await untilLine(child, lines, `gen  | ${n}`);
+    child.kill('SIGINT');
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.includes('dropped'), false, r.stderr);
+    assert.match(r.stderr, /harness: stopped/);
+    let first = lines.lastIndexOf('gen  | waiting') + 1;
+    for (let i = 1; i <= n; i++, first++) {
+      if (lines[first] !== `gen  | ${i}`) assert.fail(`line ${i} is ${lines[first]}`);
+    }
+    assert.equal(lines.length, first, `lines after ${n}: ${lines.slice(first, first + 3).join(' / ')}`);
+  });
+});
