@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLagged, ProtocolError } from '@harness/protocol';
+import { LINE_OVERHEAD, WAIT_HOLD_BYTES } from '../src/service/log-hold.js';
 import { FakeWorker } from './fake-worker.js';
 import { start } from './helpers.js';
 import { RawClient } from './raw.js';
@@ -26,6 +27,49 @@ async function nextCall(raw: RawClient): Promise<Frame & { id: number; method: s
     const f = await raw.next();
     if (typeof f.method === 'string') return f as Frame & { id: number; method: string; params: Frame };
   }
+}
+
+/** A `LogBatch` of `count` lines numbered from `from`: each the number, dot-padded to 100 characters. */
+function batchOf(from: number, count: number): Frame {
+  const lines: string[] = [];
+  const ends: number[] = [];
+  for (let i = from; i < from + count; i++) {
+    lines.push(String(i).padStart(100, '.'));
+    ends.push(i === from ? (from + 1) * 101 : 101);
+  }
+  return { service: 'web', instance: 0, time: 1, lines, ends };
+}
+
+/**
+ * The raw worker sends subscription `id` the lines numbered `from` to `to` (excluded) in batches
+ * of 500; resolves once the controller has read them all (it answered a request sent after them).
+ */
+async function sendLines(w: RawClient, id: number, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i += 500) w.send({ id, event: batchOf(i, Math.min(500, to - i)) });
+  w.send({ id: 'sync', method: 'daemon.info', params: {} });
+  for (;;) if ((await w.next()).id === 'sync') return;
+}
+
+/**
+ * Reads a raw client's frames until the lines up to `to` (excluded) are accounted for: each line
+ * must be `at.next`, a `lagged` count skips that many. Returns the counts.
+ */
+async function readLines(c: RawClient, at: { next: number }, to: number): Promise<number[]> {
+  const lost: number[] = [];
+  while (at.next < to) {
+    const f = await c.next();
+    if (typeof f.lagged === 'number') {
+      lost.push(f.lagged);
+      at.next += f.lagged;
+      continue;
+    }
+    assert.ok(f.event !== undefined, JSON.stringify(f));
+    for (const line of (f.event as { lines: string[] }).lines) {
+      if (line !== String(at.next).padStart(100, '.')) assert.fail(`line ${at.next} is ${line}`);
+      at.next++;
+    }
+  }
+  return lost;
 }
 
 describe('standalone workers (protocol level)', () => {
@@ -228,6 +272,55 @@ describe('standalone workers (protocol level)', () => {
     w.send({ id: call2.id, result: ['ok'] });
     assert.deepEqual(await listed, ['ok']);
     assert.equal((await (await d.unix()).request('hosts.list'))[0]?.state, 'connected');
+  });
+
+  it('logs with wait goes to the worker with wait; a client slower than the worker gets every line the controller holds, then a count of the newest it dropped', async (t) => {
+    const d = await start(t, undefined, { listen: false, heartbeatMs: 60_000 });
+    const socket = d.run.endpoint.socketPath ?? '';
+    const w = await rawWorker(socket, d.token, 'edge-1');
+    const c = await RawClient.authed(socket, d.token);
+    t.after(() => c.ws.terminate());
+    c.send({ id: 1, method: 'logs', params: { stack: 'shop', follow: true, wait: true } });
+    const call = await nextCall(w);
+    assert.equal(call.method, 'logs');
+    assert.deepEqual(call.params, { stack: 'shop', follow: true, wait: true }, 'wait is passed on');
+    w.send({ id: call.id, result: { subscribed: true } });
+    assert.deepEqual(await c.next(), { id: 1, result: { subscribed: true } });
+    const clientSocket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    const at = { next: 0 };
+
+    // 60 000 lines (8 MB held) while the client reads nothing: the link still takes other calls.
+    clientSocket.pause();
+    await sendLines(w, call.id, 0, 60_000);
+    const other = await d.unix();
+    const listed = other.request('stack.list', { host: 'edge-1' });
+    const listCall = await nextCall(w);
+    w.send({ id: listCall.id, result: ['shop'] });
+    assert.deepEqual(await listed, ['shop']);
+    clientSocket.resume();
+    assert.deepEqual(await readLines(c, at, 60_000), [], 'every line within the hold arrives');
+
+    // 200 000 more (26 MB held): past the hold, the newest are dropped, counted in one place.
+    clientSocket.pause();
+    await sendLines(w, call.id, 60_000, 260_000);
+    clientSocket.resume();
+    const lost = await readLines(c, at, 260_000);
+    assert.equal(lost.length, 1, `one run of lost lines: ${lost.join(', ')}`);
+    const delivered = 200_000 - (lost[0] ?? 0);
+    const perLine = 100 + LINE_OVERHEAD;
+    assert.ok(delivered < 200_000, 'nothing was dropped');
+    assert.ok(
+      delivered >= Math.floor(WAIT_HOLD_BYTES / perLine) - 500,
+      `${delivered} held, fewer than the hold takes`,
+    );
+
+    // Then lines flow again, and a cancel reaches the worker.
+    await sendLines(w, call.id, 260_000, 261_000);
+    assert.deepEqual(await readLines(c, at, 261_000), []);
+    c.send({ id: 2, method: 'cancel', params: { id: 1 } });
+    const cancel = await nextCall(w);
+    assert.equal(cancel.method, 'cancel');
+    assert.deepEqual(cancel.params, { id: call.id });
   });
 
   it('cuts a worker that stops answering pings: its calls get WORKER_GONE', async (t) => {

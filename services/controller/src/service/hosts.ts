@@ -12,6 +12,7 @@ import {
   type WorkerRegisterParams,
   workerHandler,
 } from '@harness/protocol';
+import { LogHold } from './log-hold.js';
 
 /**
  * Where a routed call runs: the controller's own worker, or a standalone worker's connection —
@@ -51,17 +52,25 @@ export class WorkerLink implements Target {
   }
 
   /**
-   * Opens a subscription on the worker. `wait` is not passed on: this connection carries every
-   * client's calls for the host and is never paused for one of them, so the worker sends single
-   * events and drops (and counts) them when the controller falls behind, as for any subscription.
+   * Opens a subscription on the worker. A `logs` subscription with `wait` is opened with `wait`
+   * there too: the worker then drops nothing and sends batches as fast as this connection takes
+   * them. This connection carries every client's calls for the host, so it is never paused for
+   * one of them: the controller holds what its client has not taken yet, within bounds
+   * ({@link LogHold}).
    */
   async subscribe(
     method: SubscriptionMethod,
     params: FrameParams,
     signal: AbortSignal,
   ): Promise<AsyncIterable<unknown>> {
-    const { wait: _wait, ...forwarded } = params;
-    const { items, subscribed } = this.caller.subscribe(method, forwarded, { signal });
+    if (method === 'logs' && params.wait === true) {
+      const hold = new LogHold();
+      const expand = (event: unknown): readonly unknown[] => hold.take(event);
+      const { items, subscribed } = this.caller.subscribe(method, params, { signal, expand });
+      await subscribed;
+      return hold.release(items);
+    }
+    const { items, subscribed } = this.caller.subscribe(method, params, { signal });
     await subscribed;
     return items;
   }
