@@ -2,8 +2,8 @@
 // 127.0.0.1: registration, calls and streams through the controller, a taken host name, a killed
 // worker (WORKER_GONE), and reconnection after the controller restarts. Real `sleep` processes.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -214,6 +214,62 @@ describe('standalone worker with a controller that has no worker', { timeout: 12
     assert.deepEqual(await client.request('stack.down', { stack }), { ok: true });
     for (const pid of live) assert.ok(!alive(pid), `pid ${pid} is gone after down`);
     assert.deepEqual(worker.api.stacks(), []);
+  });
+
+  it('logs with wait through the controller: every line of a writer as fast as it can, in order, though the reader stalls', async (t) => {
+    const c = await startController(t, scratch(t));
+    const dir = stateDir();
+    const controller = { url: c.url, token: c.token, certFingerprint: c.fingerprint };
+    const worker = await init({ stateDir: dir, host: 'edge-1', controller });
+    const abort = new AbortController();
+    const running = worker(abort.signal);
+    t.after(async () => {
+      for (const s of worker.api.stacks()) await worker.api.down(s).catch(() => undefined);
+      abort.abort();
+      await running;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const client = await clientOf(t, c);
+    // `ready`, then `seq 1 n` as fast as it can once the fifo is opened.
+    const n = 200_000;
+    const fifo = join(scratch(t), 'go');
+    execFileSync('mkfifo', [fifo]);
+    const stack = uniqueStack('flood');
+    const shell = `echo ready; cat ${fifo} >/dev/null; seq 1 ${n}; exec sleep 1000`;
+    const up = await client.request('stack.up', {
+      stack: { name: stack, services: [shService('gen', shell)] },
+    });
+    assert.equal(up.ok, true, JSON.stringify(up));
+    const follow = { stack, tail: 1, follow: true, wait: true };
+    const lines = client.subscribe('logs', follow)[Symbol.asyncIterator]();
+    const next = async (): Promise<string> => {
+      const r = await lines.next();
+      assert.ok(r.done !== true, 'the subscription ended');
+      assert.ok(!isLagged(r.value), `lines were dropped: ${JSON.stringify(r.value)}`);
+      return (r.value as StampedLogLine).line;
+    };
+    assert.equal(await next(), 'ready');
+    // The reader takes nothing while the whole of seq is written (its queue fills, its socket
+    // is paused): the worker must not drop what it cannot send meanwhile.
+    closeSync(openSync(fifo, 'w'));
+    const written = new AbortController();
+    const timer = setTimeout(() => written.abort(), 60_000);
+    try {
+      for await (const l of worker.api.logs(stack, ['gen'], {
+        tail: 1,
+        follow: true,
+        signal: written.signal,
+      }))
+        if (l.line === String(n)) break;
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.equal(written.signal.aborted, false, `line ${n} was not written within 60 s`);
+    for (let expected = 1; expected <= n; expected++) {
+      const line = await next();
+      if (line !== String(expected)) assert.fail(`line ${expected} is ${line}`);
+    }
+    await lines.return?.();
   });
 
   it('refuses a second worker with a host name already registered', async (t) => {
