@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, cpSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,47 @@ export function spawnUntil(
       clearTimeout(timer);
       reject(new Error(`exited (${r.code}) before a line matching ${pattern}: ${r.stderr}`));
     });
+  });
+}
+
+/** Whether a file ends with `text` (reads only its last bytes). */
+export function endsWith(file: string, text: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const want = Buffer.byteLength(text);
+    if (size < want) return false;
+    const buf = Buffer.alloc(want);
+    readSync(fd, buf, 0, want, size - want);
+    return buf.toString() === text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Resolves once `lines` holds a line equal to `last` (checked as stdout comes in); rejects after
+ * 60 s, saying how far it got.
+ */
+export function untilLine(child: { stdout: NodeJS.ReadableStream | null }, lines: string[], last: string) {
+  return new Promise<void>((resolve, reject) => {
+    let from = 0;
+    const timer = setTimeout(() => {
+      child.stdout?.off('data', check);
+      reject(new Error(`no line "${last}" within 60 s: ${lines.length} lines, the last ${lines.at(-1)}`));
+    }, 60_000);
+    const check = (): void => {
+      for (; from < lines.length; from++) {
+        if (lines[from] !== last) continue;
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        resolve();
+        return;
+      }
+    };
+    // After the collector's own listener (added first), so `lines` is up to date here.
+    child.stdout?.on('data', check);
+    check();
   });
 }
 

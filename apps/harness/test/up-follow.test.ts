@@ -2,52 +2,11 @@
 // every line of a service writing as fast as it can arrives, in order, also when its stdout is
 // not read for a while.
 import assert from 'node:assert/strict';
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { untilInFolder } from '@harness/test-fixtures';
-import { setup, spawnUntil } from './e2e-helpers.js';
-
-/** Whether a file ends with `text` (reads only its last bytes). */
-function endsWith(file: string, text: string): boolean {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const want = Buffer.byteLength(text);
-    if (size < want) return false;
-    const buf = Buffer.alloc(want);
-    readSync(fd, buf, 0, want, size - want);
-    return buf.toString() === text;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Resolves once `lines` holds a line equal to `last` (checked as stdout comes in); rejects after
- * 60 s, saying how far it got.
- */
-function untilLine(child: { stdout: NodeJS.ReadableStream | null }, lines: string[], last: string) {
-  return new Promise<void>((resolve, reject) => {
-    let from = 0;
-    const timer = setTimeout(() => {
-      child.stdout?.off('data', check);
-      reject(new Error(`no line "${last}" within 60 s: ${lines.length} lines, the last ${lines.at(-1)}`));
-    }, 60_000);
-    const check = (): void => {
-      for (; from < lines.length; from++) {
-        if (lines[from] !== last) continue;
-        clearTimeout(timer);
-        child.stdout?.off('data', check);
-        resolve();
-        return;
-      }
-    };
-    // After the collector's own listener (added first), so `lines` is up to date here.
-    child.stdout?.on('data', check);
-    check();
-  });
-}
+import { endsWith, setup, spawnUntil, untilLine } from './e2e-helpers.js';
 
 describe('harness up in the foreground', { timeout: 180_000 }, () => {
   it('shows every line of a service writing as fast as it can, in order, though stdout stalls', async (t) => {

@@ -4,7 +4,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { allGone, alive, bin, type Env, freePort, harness, setup } from './e2e-helpers.js';
+import { untilInFolder } from '@harness/test-fixtures';
+import {
+  allGone,
+  alive,
+  bin,
+  type Env,
+  endsWith,
+  freePort,
+  harness,
+  setup,
+  spawnUntil,
+  untilLine,
+} from './e2e-helpers.js';
 
 interface Running {
   readonly child: ChildProcess;
@@ -185,6 +197,57 @@ describe('harness controller --no-worker with a standalone harness worker', { ti
     assert.ok(await allGone(pids), 'every process is gone after down');
 
     await stopWorker(again);
+    controller.child.kill('SIGINT');
+    assert.equal(await controller.exited, 0);
+  });
+
+  it('up in the foreground shows every line of a fast writer on the worker, in order, though its stdout stalls', async (t) => {
+    const e = await setup(t);
+    const workerHome = mkdtempSync(join(tmpdir(), 'hw-'));
+    t.after(() => rmSync(workerHome, { recursive: true, force: true }));
+    const n = 200_000;
+    const stack = `remote-flood-${process.pid}`;
+    const go = join(e.dir, 'go');
+    // `waiting` until the test says go (so it knows `up` follows by then), then `seq 1 n`.
+    writeFileSync(
+      join(e.dir, 'flood.yaml'),
+      [
+        `name: ${stack}`,
+        'services:',
+        '  gen:',
+        '    process:',
+        `      command: [sh, -c, "while [ ! -e ${go} ]; do echo waiting; sleep 0.02; done; seq 1 ${n}; exec sleep 100000"]`,
+        '',
+      ].join('\n'),
+    );
+    const { controller, url, fingerprint } = await startController(t, e);
+    const worker = start(
+      t,
+      e,
+      ...['worker', '--controller', url, '--token-file', join(e.home, 'token')],
+      ...['--cert-fingerprint', fingerprint, '--home', workerHome, '--host', 'edge-flood'],
+    );
+    await worker.until(/registered host edge-flood/);
+
+    const { child, lines, done } = await spawnUntil(e, /^gen {2}\| waiting$/, 'up', '-f', 'flood.yaml');
+    // Its stdout pipe fills, it blocks writing, its socket is not read: nothing may be dropped
+    // on the way, neither by the worker nor by the controller.
+    child.stdout?.pause();
+    writeFileSync(go, '');
+    const logDir = join(workerHome, 'state', 'logs', stack);
+    await untilInFolder(t, logDir, () => endsWith(join(logDir, 'gen.0.log'), `\n${n}\n`), 'seq done');
+    child.stdout?.resume();
+    await untilLine(child, lines, `gen  | ${n}`);
+    child.kill('SIGINT');
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.includes('dropped'), false, r.stderr);
+    let at = lines.lastIndexOf('gen  | waiting') + 1;
+    for (let i = 1; i <= n; i++, at++) {
+      if (lines[at] !== `gen  | ${i}`) assert.fail(`line ${i} is ${lines[at]}`);
+    }
+
+    await stopWorker(worker);
     controller.child.kill('SIGINT');
     assert.equal(await controller.exited, 0);
   });
