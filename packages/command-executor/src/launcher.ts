@@ -7,7 +7,7 @@ import {
   removeCgroup,
   removeCgroupWhenEmpty,
 } from './cgroup.js';
-import type { Command } from './command.js';
+import type { Command, StdinMode } from './command.js';
 import { CommandError } from './errors.js';
 import type { ExitStatus, ProcessEvent } from './events.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './line-splitter.js';
@@ -23,6 +23,8 @@ import { type LogFiles, logFileSizes, ProcessHandle } from './process-handle.js'
 import { treeGone } from './tree.js';
 import { checkCwd, resolveProgram } from './resolve-program.js';
 import { SharedEventStream, type SharedEventStreamOptions } from './shared-event-stream.js';
+import { SpawnServer, SpawnServerGone, SpawnStepError } from './spawn-server.js';
+import type { Readable, Writable } from 'node:stream';
 
 /** How to use cgroups: when available (`auto`, the default), never, or fail without them. */
 export type CgroupMode = 'auto' | 'off' | 'required';
@@ -51,6 +53,13 @@ export interface LocalLauncherOptions {
    * never use cgroups (process groups only).
    */
   readonly cgroupRoot?: string | null;
+  /**
+   * Start processes that write to log files (with stdin on /dev/null) through the spawn server,
+   * a small perl process that forks and execs for us (default true when `perl` is in PATH):
+   * a fork of it costs a fraction of a fork of this Node process, and this event loop goes on
+   * meanwhile. `false` (or `HARNESS_SPAWN_SERVER=0` in the environment), or no perl: Node's spawn.
+   */
+  readonly spawnServer?: boolean;
 }
 
 /** What {@link LocalLauncher.run} returns. */
@@ -78,10 +87,13 @@ const PIPE_GRACE_MAX_MS = 1000;
  */
 export class LocalLauncher {
   readonly #cgroupRoot: string | undefined;
+  readonly #spawnServer: boolean;
   #counter = 0;
 
   constructor(options: LocalLauncherOptions = {}) {
     this.#cgroupRoot = options.cgroupRoot === null ? undefined : (options.cgroupRoot ?? harnessCgroupRoot());
+    this.#spawnServer =
+      (options.spawnServer ?? process.env.HARNESS_SPAWN_SERVER !== '0') && process.platform === 'linux';
   }
 
   /** Whether launched trees get a cgroup (cgroup v2 writable here). */
@@ -134,29 +146,21 @@ export class LocalLauncher {
         cause: e,
       });
     }
-    const argv =
-      cgroup === undefined ? [file, ...command.args] : cgroupWrapper(cgroup, [file, ...command.args]);
-
-    const execaOptions = {
-      cwd,
-      env,
-      extendEnv: false,
-      detached: true,
-      cleanup: false,
-      reject: false,
-      buffer: false,
-      stripFinalNewline: false,
-      stdin: command.stdin === 'null' ? 'ignore' : command.stdin,
-      // A number is a file descriptor handed straight to the child; execa's types admit it only alone.
-      stdout: (fds?.out ?? 'pipe') as 'pipe',
-      stderr: (fds?.err ?? 'pipe') as 'pipe',
-    } satisfies Options;
-    const child = execa(argv[0] as string, argv.slice(1), execaOptions);
-    child.catch(() => undefined);
+    let child: Spawned;
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
+      const server =
+        this.#spawnServer && options.logFiles !== undefined && command.stdin === 'null'
+          ? sharedSpawnServer()
+          : undefined;
+      child = await spawnChild(server, {
+        file,
+        args: command.args,
+        cwd,
+        env,
+        cgroup,
+        logFiles: options.logFiles,
+        fds,
+        stdin: command.stdin,
       });
     } catch (e) {
       if (cgroup !== undefined) removeCgroup(cgroup);
@@ -164,12 +168,9 @@ export class LocalLauncher {
     } finally {
       if (fds !== undefined) closeLogFiles(fds);
     }
-    const pid = child.pid as number;
-    // Listen for the end at once: the process may exit while the followers are being set up.
-    const ended = new Promise<ExitStatus>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    // The wrapper puts the child in its cgroup before exec: nothing of the command runs outside
+    const pid = child.pid;
+    const ended = child.ended;
+    // The child moves itself into its cgroup before exec: nothing of the command runs outside
     // it. That move can cost milliseconds in the kernel; the child pays it, not this event loop,
     // and launch() does not wait for it — until then the child is the only process of its tree,
     // reached through its process group (see treeGone).
@@ -352,6 +353,102 @@ interface Started {
   readonly closeOutput: () => void;
 }
 
+/** A started child, whoever forked it. */
+interface Spawned {
+  readonly pid: number;
+  readonly ended: Promise<ExitStatus>;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  unref(): void;
+}
+
+interface SpawnPlan {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Record<string, string | undefined>;
+  readonly cgroup: string | undefined;
+  readonly logFiles: LogFiles | undefined;
+  readonly fds: OpenLogFiles | undefined;
+  readonly stdin: StdinMode;
+}
+
+/**
+ * Starts the child through the spawn server when there is one (it opens the log files itself
+ * and moves the child into the cgroup), else with Node's spawn: then the log files are our
+ * descriptors, and a shell moves the child into its cgroup before it execs the program.
+ */
+async function spawnChild(server: SpawnServer | undefined, plan: SpawnPlan): Promise<Spawned> {
+  if (server !== undefined && plan.logFiles !== undefined) {
+    try {
+      const c = await server.spawn({
+        file: plan.file,
+        argv: [plan.file, ...plan.args],
+        cwd: plan.cwd,
+        env: plan.env,
+        stdout: plan.logFiles.stdout,
+        stderr: plan.logFiles.stderr,
+        cgroup: plan.cgroup,
+      });
+      return { pid: c.pid, ended: c.exited, stdin: null, stdout: null, stderr: null, unref: () => c.unref() };
+    } catch (e) {
+      if (!(e instanceof SpawnServerGone)) throw e;
+      // the server was killed under us: Node's spawn below
+    }
+  }
+  const argv =
+    plan.cgroup === undefined
+      ? [plan.file, ...plan.args]
+      : cgroupWrapper(plan.cgroup, [plan.file, ...plan.args]);
+  const child = execa(argv[0] as string, argv.slice(1), {
+    cwd: plan.cwd,
+    env: plan.env,
+    extendEnv: false,
+    detached: true,
+    cleanup: false,
+    reject: false,
+    buffer: false,
+    stripFinalNewline: false,
+    stdin: plan.stdin === 'null' ? 'ignore' : plan.stdin,
+    // A number is a file descriptor handed straight to the child; execa's types admit it only alone.
+    stdout: (plan.fds?.out ?? 'pipe') as 'pipe',
+    stderr: (plan.fds?.err ?? 'pipe') as 'pipe',
+  } satisfies Options);
+  child.catch(() => undefined);
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  // Listen for the end at once: the process may exit while the caller sets up its followers.
+  const ended = new Promise<ExitStatus>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return {
+    pid: child.pid as number,
+    ended,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    unref: () => child.unref(),
+  };
+}
+
+/** How many times the spawn server may be lost before it is given up for this process. */
+const SPAWN_SERVER_LIVES = 3;
+let spawnServer: SpawnServer | undefined;
+let spawnServerStarts = 0;
+
+/** The spawn server of this process, started on first use (undefined when there is no perl). */
+function sharedSpawnServer(): SpawnServer | undefined {
+  if (spawnServer?.alive) return spawnServer;
+  if (spawnServerStarts >= SPAWN_SERVER_LIVES) return undefined;
+  spawnServerStarts++;
+  spawnServer = SpawnServer.start();
+  if (spawnServer === undefined) spawnServerStarts = SPAWN_SERVER_LIVES;
+  return spawnServer;
+}
+
 const CGROUP_MODES: readonly string[] = ['auto', 'off', 'required'];
 
 /** Checks the launch options before anything runs; bad values are refused, quoted. */
@@ -383,10 +480,24 @@ function cgroupName(label: string, n: number): string {
 }
 
 function spawnError(program: string, e: unknown): CommandError {
+  if (e instanceof CommandError) return e;
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT')
+  if (e instanceof SpawnStepError && (e.step === 'stdout' || e.step === 'stderr')) {
+    return new CommandError('LOG_FILE', `cannot open the ${e.step} log file of ${program}: ${e.message}`, {
+      program,
+      cause: e,
+    });
+  }
+  if (e instanceof SpawnStepError && e.step === 'cwd' && code === 'ENOENT') {
+    return new CommandError('ENOENT_CWD', `cannot run ${program}: its working folder is gone`, {
+      program,
+      cause: e,
+    });
+  }
+  const atExec = !(e instanceof SpawnStepError) || e.step === 'exec';
+  if (atExec && code === 'ENOENT')
     return new CommandError('ENOENT_PROGRAM', `cannot run ${program}: not found`, { program, cause: e });
-  if (code === 'EACCES') {
+  if (atExec && code === 'EACCES') {
     return new CommandError('EACCES_PROGRAM', `cannot run ${program}: permission denied`, {
       program,
       cause: e,
