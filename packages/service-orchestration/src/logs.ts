@@ -27,6 +27,9 @@ export interface StampedLogLine extends LogLine {
   readonly time: number;
 }
 
+/** Longest a reader of a backlog keeps the event loop before it gives other work a turn. */
+const TURN_MS = 5;
+
 /** Bytes read from one file per pull. */
 const CHUNK = 256 * 1024;
 
@@ -110,6 +113,7 @@ export async function* readLogs(
       });
     }
     const buf = Buffer.allocUnsafe(CHUNK);
+    let turn = performance.now();
     while (!signal?.aborted) {
       if (!changed) {
         await new Promise<void>((resolve) => {
@@ -139,6 +143,13 @@ export async function* readLogs(
         }
       }
       if (read) changed = true;
+      // A backlog is read with readSync and handed out through promises that never leave the
+      // microtask queue: let timers, sockets and file events have a turn every few ms, so a
+      // reader that takes lines as fast as they come never stalls the process it runs in.
+      if (read && performance.now() - turn > TURN_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turn = performance.now();
+      }
     }
   } finally {
     signal?.removeEventListener('abort', poke);

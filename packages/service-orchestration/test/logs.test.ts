@@ -186,6 +186,35 @@ describe('log files', () => {
     await lines.return(undefined);
   });
 
+  it('a follower reading a big backlog as fast as it can lets timers run meanwhile', async (t) => {
+    const store = new LogStore(scratch(t), { maxBytes: 0, keep: 0 });
+    const file = store.file('s', 'svc', 0);
+    const total = 1_000_000;
+    let text = '';
+    for (let i = 1; i <= total; i++) text += `backlog line ${i}\n`;
+    appendFileSync(file, text);
+    const abort = new AbortController();
+    t.after(() => abort.abort());
+    let taken = 0;
+    let takenWhenTimerRan: number | undefined;
+    setTimeout(() => {
+      takenWhenTimerRan = taken;
+    }, 0);
+    for await (const l of readLogs(store, [{ service: 'svc', instance: 0, file }], {
+      follow: true,
+      since: { 'svc.0': 0 },
+      signal: abort.signal,
+    })) {
+      taken++;
+      if (l.line === `backlog line ${total}`) break;
+    }
+    assert.equal(taken, total);
+    assert.ok(
+      takenWhenTimerRan !== undefined && takenWhenTimerRan < total,
+      `the timer ran after ${takenWhenTimerRan} of ${total} lines`,
+    );
+  });
+
   it('rotates only when the file itself is past the bound', (t) => {
     const dir = scratch(t);
     const store = new LogStore(dir, { maxBytes: 10, keep: 1 });
