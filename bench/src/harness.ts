@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Entry, Svc, Tool } from './tool.js';
 import { isRunning, readProcStat } from '@harness/command-executor/proc';
+import { childrenOf } from './proc.js';
 import { cleanup, runOk, tempDir, waitFor } from './util.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -69,6 +70,13 @@ export class Harness implements Tool {
 
   async down(): Promise<void> {
     await this.cli(['down', '-f', this.file]);
+  }
+
+  supervisorPids(): number[] {
+    const pid = this.daemonPid();
+    if (pid === undefined) return [];
+    const helpers = childrenOf(pid).filter((c) => readProcStat(c)?.comm === 'harness-spawner');
+    return [pid, ...helpers];
   }
 
   daemonPid(): number | undefined {

@@ -71,6 +71,11 @@ export class Pm2 implements Tool {
     await this.cli(['delete', 'all']);
   }
 
+  supervisorPids(): number[] {
+    const pid = this.daemonPid();
+    return pid === undefined ? [] : [pid];
+  }
+
   daemonPid(): number | undefined {
     const f = join(this.env.PM2_HOME, 'pm2.pid');
     if (!existsSync(f)) return undefined;
@@ -171,6 +176,11 @@ export class Supervisord implements Tool {
   async down(): Promise<void> {
     const r = await this.ctl(['stop', 'all']);
     if (r.code !== 0) throw new Error(`supervisorctl stop all exited ${r.code}`);
+  }
+
+  supervisorPids(): number[] {
+    const pid = this.daemonPid();
+    return pid === undefined ? [] : [pid];
   }
 
   daemonPid(): number | undefined {

@@ -25,6 +25,11 @@ export interface Tool {
   /** Stops every service; resolves when the tool's command returns. */
   down(): Promise<void>;
   daemonPid(): number | undefined;
+  /**
+   * The daemon and every helper process it keeps for itself (harness: its spawn server): their
+   * memory and CPU are the tool's footprint.
+   */
+  supervisorPids(): number[];
   /** Stops the daemon and everything it runs. */
   shutdown(): Promise<void>;
   /** The files the tool writes a service's output to (rotated ones included). */

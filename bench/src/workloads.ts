@@ -141,12 +141,12 @@ export async function steady(res: Results, idleS: number, kills: number, tools: 
       await startAndVerify(t, 100);
     }
     await sleep(1000);
-    const before = new Map(running.map((t) => [t.name, cpuTicks(t.daemonPid() ?? 0)]));
+    const before = new Map(running.map((t) => [t.name, footprintTicks(t)]));
     await sleep(idleS * 1000);
     for (const t of running) {
-      const ticks = cpuTicks(t.daemonPid() ?? 0) - (before.get(t.name) ?? 0);
+      const ticks = footprintTicks(t) - (before.get(t.name) ?? 0);
       push(res, 'idle', t.name, (100 * ticks) / CLK_TCK / idleS);
-      push(res, 'rss100', t.name, (rssBytes(t.daemonPid() ?? 0) ?? Number.NaN) / 2 ** 20);
+      push(res, 'rss100', t.name, footprintMiB(t));
     }
     for (const t of running) {
       await crashes(res, t, kills);
@@ -158,6 +158,18 @@ export async function steady(res: Results, idleS: number, kills: number, tools: 
   }
 }
 
+/** RSS of the daemon and its helpers, MiB. */
+function footprintMiB(t: Tool): number {
+  const pids = t.supervisorPids();
+  if (pids.length === 0) return Number.NaN;
+  return pids.reduce((sum, pid) => sum + (rssBytes(pid) ?? Number.NaN), 0) / 2 ** 20;
+}
+
+/** CPU ticks used so far by the daemon and its helpers. */
+function footprintTicks(t: Tool): number {
+  return t.supervisorPids().reduce((sum, pid) => sum + cpuTicks(pid), 0);
+}
+
 async function crashes(res: Results, t: Tool, kills: number): Promise<void> {
   const daemon = t.daemonPid() ?? 0;
   for (let k = 0; k < kills; k++) {
@@ -165,13 +177,15 @@ async function crashes(res: Results, t: Tool, kills: number): Promise<void> {
     const known = new Set(procs.map((p) => p.pid));
     const victim = procs[k % procs.length];
     if (!victim) throw new Error(`${t.name}: no service process to kill`);
+    // Every tool runs its services as direct children of one process (its daemon; harness its
+    // spawn server), which starts the new one too: watch only its children.
+    const parent = victim.ppid;
     const t0 = performance.now();
     process.kill(victim.pid, 'SIGKILL');
-    // Every tool runs its services as direct children of its daemon: watch only those.
     const fresh = await waitFor(
       `${t.name}: a new pid after SIGKILL`,
       () => {
-        for (const pid of childrenOf(daemon)) {
+        for (const pid of childrenOf(parent)) {
           if (known.has(pid)) continue;
           const s = readProcStat(pid);
           if (s?.comm === 'sleep' && s.state !== 'Z' && s.state !== 'X') return s;
@@ -195,7 +209,7 @@ export async function rss1000(res: Results, tools: readonly ToolName[] = TOOLS) 
       t.prepare(sleepers(1000));
       const ms = await startAndVerify(t, 1000, 90_000);
       await sleep(2000);
-      push(res, 'rss1000', name, (rssBytes(t.daemonPid() ?? 0) ?? Number.NaN) / 2 ** 20);
+      push(res, 'rss1000', name, footprintMiB(t));
       push(res, 'cold1000', name, ms);
     } catch (e) {
       const msg = `${name}, 1000 services: ${(e as Error).message}`;
