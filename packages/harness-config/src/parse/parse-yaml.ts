@@ -9,6 +9,7 @@ import {
   Scalar,
 } from 'yaml';
 import type { Diagnostics, Range } from '../errors/diagnostics.js';
+import { parseCommonYaml } from './common-yaml.js';
 import type { Entry, MapNode, Node, ScalarNode } from './tree.js';
 
 /** Limits of the parser, each with a documented default. */
@@ -42,6 +43,20 @@ export function parseYaml(diag: Diagnostics, limits: ParseLimits = {}): MapNode 
     });
     return undefined;
   }
+  const max = limits.maxNodes ?? DEFAULT_MAX_NODES;
+  // The common shape of a configuration is read without the full parser (same tree, far faster
+  // when the code is cold, as in every CLI run); anything else goes through it.
+  const common = parseCommonYaml(text, max);
+  if (common !== undefined) return common;
+  return parseWithYamlLibrary(diag, max);
+}
+
+/**
+ * {@link parseYaml} through the full YAML parser alone: every construct, and the messages for
+ * every mistake. (Exported for the differential test of the common-subset reader.)
+ */
+export function parseWithYamlLibrary(diag: Diagnostics, max = DEFAULT_MAX_NODES): MapNode | undefined {
+  const { text, file } = diag.source;
   const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, strict: true });
   let fatal = false;
   for (const error of doc.errors) {
@@ -86,7 +101,6 @@ export function parseYaml(diag: Diagnostics, limits: ParseLimits = {}): MapNode 
     });
     return undefined;
   }
-  const max = limits.maxNodes ?? DEFAULT_MAX_NODES;
   if (converter.size(root) > max) {
     diag.report({
       code: 'ALIAS_LIMIT',
