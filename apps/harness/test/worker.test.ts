@@ -171,7 +171,10 @@ describe('harness controller --no-worker with a standalone harness worker', { ti
     const pids = rows.map((r) => r.pid ?? assert.fail(`${r.service} has no pid`));
     for (const pid of pids) {
       assert.ok(alive(pid));
-      assert.equal(parentOf(pid), worker.child.pid, 'the worker process launched it');
+      // The worker's spawn server forked it: a child of the worker process.
+      const server = parentOf(pid);
+      assert.equal(readFileSync(`/proc/${server}/comm`, 'utf8').trim(), 'harness-spawner');
+      assert.equal(parentOf(server), worker.child.pid, 'the worker process launched it');
     }
 
     const logs = await harness(e, 'logs', '-n', '5', '-f', 'remote.yaml');
