@@ -129,6 +129,21 @@ export function spawnUntil(
 }
 
 /** Whether a file ends with `text` (reads only its last bytes). */
+/**
+ * A stack of one service, `gen`, that prints `waiting` until the file `go` exists (so a test
+ * knows its follower is attached by then), then `seq 1 n` as fast as it can, then idles.
+ */
+export function floodStack(stack: string, n: number, go: string): string {
+  return [
+    `name: ${stack}`,
+    'services:',
+    '  gen:',
+    '    process:',
+    `      command: [sh, -c, "while [ ! -e ${go} ]; do echo waiting; sleep 0.02; done; seq 1 ${n}; exec sleep 100000"]`,
+    '',
+  ].join('\n');
+}
+
 export function endsWith(file: string, text: string): boolean {
   const fd = openSync(file, 'r');
   try {

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { untilInFolder } from '@harness/test-fixtures';
-import { endsWith, setup, spawnUntil, untilLine } from './e2e-helpers.js';
+import { endsWith, floodStack, setup, spawnUntil, untilLine } from './e2e-helpers.js';
 
 describe('harness up in the foreground', { timeout: 180_000 }, () => {
   it('shows every line of a service writing as fast as it can, in order, though stdout stalls', async (t) => {
@@ -14,18 +14,7 @@ describe('harness up in the foreground', { timeout: 180_000 }, () => {
     const n = 200_000;
     const stack = `upflood-${process.pid}`;
     const log = join(e.home, 'state', 'logs', stack, 'gen.0.log');
-    // `waiting` until the test says go (so it knows `up` follows by then), then `seq 1 n`.
-    writeFileSync(
-      join(e.dir, 'harness.yaml'),
-      [
-        `name: ${stack}`,
-        'services:',
-        '  gen:',
-        '    process:',
-        `      command: [sh, -c, "while [ ! -e go ]; do echo waiting; sleep 0.02; done; seq 1 ${n}; exec sleep 100000"]`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(e.dir, 'harness.yaml'), floodStack(stack, n, 'go'));
     const { child, lines, done } = await spawnUntil(e, /^gen {2}\| waiting$/, 'up');
     // Its stdout pipe fills, it blocks writing, its socket is not read: the daemon must wait.
     child.stdout?.pause();

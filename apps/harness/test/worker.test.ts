@@ -16,6 +16,7 @@ import {
   setup,
   spawnUntil,
   untilLine,
+  floodStack,
 } from './e2e-helpers.js';
 
 interface Running {
@@ -211,18 +212,7 @@ describe('harness controller --no-worker with a standalone harness worker', { ti
     const n = 200_000;
     const stack = `remote-flood-${process.pid}`;
     const go = join(e.dir, 'go');
-    // `waiting` until the test says go (so it knows `up` follows by then), then `seq 1 n`.
-    writeFileSync(
-      join(e.dir, 'flood.yaml'),
-      [
-        `name: ${stack}`,
-        'services:',
-        '  gen:',
-        '    process:',
-        `      command: [sh, -c, "while [ ! -e ${go} ]; do echo waiting; sleep 0.02; done; seq 1 ${n}; exec sleep 100000"]`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(e.dir, 'flood.yaml'), floodStack(stack, n, go));
     const { controller, url, fingerprint } = await startController(t, e);
     const worker = start(
       t,

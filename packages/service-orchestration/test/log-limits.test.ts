@@ -11,42 +11,18 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   statSync,
   watch,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { untilInFolder } from '@harness/test-fixtures';
+import { inotifyWatchesOn, untilInFolder } from '@harness/test-fixtures';
 import { LogStore, OrchestrationError, ServiceManager } from '../src/index.js';
 import { openManager, probe, scratch, shService, stateDir, stateOf, uniqueStack } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
-
-/**
- * How many inotify watches this process holds on a file (by inode, from
- * `/proc/self/fdinfo` of its inotify descriptors): what a log guard costs.
- */
-function watchesOn(file: string): number {
-  const ino = statSync(file).ino.toString(16);
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let link: string;
-    let info: string;
-    try {
-      link = readlinkSync(`/proc/self/fd/${fd}`);
-      if (!link.includes('inotify')) continue;
-      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of info.split('\n'))
-      if (line.startsWith('inotify ') && line.includes(` ino:${ino} `)) n++;
-  }
-  return n;
-}
 
 /** Every file name seen in `dir` while the test runs (rotated files that came and went too). */
 function namesSeen(t: TestContext, dir: string): Set<string> {
@@ -99,7 +75,7 @@ describe('per-service log limits', () => {
       ],
     });
     const seen = namesSeen(t, logDir);
-    assert.equal(watchesOn(file), 1, 'the log file is guarded');
+    assert.equal(inotifyWatchesOn(file), 1, 'the log file is guarded');
     const pid = stateOf(manager, name, 'chatty').pid as number;
     for (const [i, burst] of bursts.entries()) {
       process.kill(pid, 'SIGUSR1');
@@ -137,8 +113,8 @@ describe('per-service log limits', () => {
     const logDir = join(dir, 'logs', name);
     const file = join(logDir, 'quiet.0.log');
     const bounded = join(logDir, 'bounded.0.log');
-    assert.equal(watchesOn(file), 0, 'a log file without rotation is watched');
-    assert.equal(watchesOn(bounded), 1, 'a log file with the default limits is not guarded');
+    assert.equal(inotifyWatchesOn(file), 0, 'a log file without rotation is watched');
+    assert.equal(inotifyWatchesOn(bounded), 1, 'a log file with the default limits is not guarded');
     await untilInFolder(t, logDir, () => statSync(file).size >= expected.length, `${file} holds the output`);
     await untilInFolder(
       t,
@@ -186,11 +162,11 @@ describe('per-service log limits', () => {
     const first = await ServiceManager.open({ stateDir: dir });
     t.after(() => first.close().catch(() => undefined));
     await first.up({ name, services: [spec({ maxBytes: 0, keep: 1 })] });
-    assert.equal(watchesOn(logFile), 0);
+    assert.equal(inotifyWatchesOn(logFile), 0);
     await first.down(name);
     // Only the limits change: the stopped service takes them at its next start.
     await first.up({ name, services: [spec({ maxBytes: 64 * KiB, keep: 1 })] });
-    assert.equal(watchesOn(logFile), 1);
+    assert.equal(inotifyWatchesOn(logFile), 1);
     await first.flush();
     const saved = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
       stacks: Record<string, { spec: { services: { logs?: unknown }[] } }>;
@@ -198,12 +174,12 @@ describe('per-service log limits', () => {
     assert.deepEqual(saved.stacks[name]?.spec.services[0]?.logs, { maxBytes: 64 * KiB, keep: 1 });
     const pid = stateOf(first, name, 'w').pid as number;
     await first.close();
-    assert.equal(watchesOn(logFile), 0, 'a closed manager still watches');
+    assert.equal(inotifyWatchesOn(logFile), 0, 'a closed manager still watches');
     // A new manager adopts the running instance and guards its file with the persisted limits.
     const second = await openManager(t, { stateDir: dir });
     assert.equal(stateOf(second, name, 'w').pid, pid, 'adopted, not restarted');
     assert.deepEqual(second.spec(name).services[0]?.logs, { maxBytes: 64 * KiB, keep: 1 });
-    assert.equal(watchesOn(logFile), 1);
+    assert.equal(inotifyWatchesOn(logFile), 1);
     process.kill(pid, 'SIGUSR1');
     await untilInFolder(
       t,
@@ -252,7 +228,7 @@ describe('per-service log limits', () => {
     assert.equal(spec.services[0]?.logs, undefined);
     const outcome = await manager.up(spec);
     assert.equal(outcome.ok, true);
-    assert.equal(watchesOn(join(dir, 'logs', name, 'w.0.log')), 1, 'guarded with the default limits');
+    assert.equal(inotifyWatchesOn(join(dir, 'logs', name, 'w.0.log')), 1, 'guarded with the default limits');
   });
 });
 
@@ -262,17 +238,17 @@ describe('LogStore limits', () => {
     const file = store.file('s', 'svc', 0);
     writeFileSync(file, 'x'.repeat(2000));
     const off = store.guard(file, { maxBytes: 0, keep: 3 });
-    assert.equal(watchesOn(file), 0);
+    assert.equal(inotifyWatchesOn(file), 0);
     off();
     assert.equal(existsSync(`${file}.1`), false);
     const on = store.guard(file, { maxBytes: 1000, keep: 1 });
     t.after(on);
-    assert.equal(watchesOn(file), 1);
+    assert.equal(inotifyWatchesOn(file), 1);
     // The guard checks at once: the file is past its own bound (not the store's 1 MiB).
     assert.equal(statSync(file).size, 0);
     assert.equal(readFileSync(`${file}.1`, 'utf8').length, 2000);
     on();
-    assert.equal(watchesOn(file), 0);
+    assert.equal(inotifyWatchesOn(file), 0);
   });
 
   it('never rotates with maxBytes 0, and keep 0 empties the file without copies', (t) => {

@@ -12,3 +12,4 @@ export { startDockerEngine } from './docker-engine.js';
 export type { ContainerSpec, DockerEngine, DockerEngineOptions } from './docker-engine.js';
 export { isStaticElf } from './elf.js';
 export { untilInFolder } from './folder-watch.js';
+export { inotifyWatchesOn } from './inotify.js';

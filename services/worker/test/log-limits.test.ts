@@ -4,34 +4,14 @@
  * naming the option.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { inotifyWatchesOn } from '@harness/test-fixtures';
 import { init, WorkerError } from '../src/index.js';
 import { scratch, shService, startWorker, stateDir, uniqueStack } from './helpers.js';
 
 const MiB = 1024 * 1024;
-
-/**
- * How many inotify watches this process holds on a file (by inode, from `/proc/self/fdinfo` of
- * its inotify descriptors): one while a rotation guard runs on it.
- */
-function watchesOn(file: string): number {
-  const ino = statSync(file).ino.toString(16);
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let info: string;
-    try {
-      if (!readlinkSync(`/proc/self/fd/${fd}`).includes('inotify')) continue;
-      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of info.split('\n'))
-      if (line.startsWith('inotify ') && line.includes(` ino:${ino} `)) n++;
-  }
-  return n;
-}
 
 /** The text `seq 1 n` prints. */
 function seqText(n: number): string {
@@ -64,8 +44,12 @@ describe('worker log limits', { timeout: 120_000 }, () => {
     const logDir = join(dir, 'logs', stack);
     const file = join(logDir, 'quiet.0.log');
     // The guard of a running instance is set before up() resolves: none for the worker's 0.
-    assert.equal(watchesOn(join(logDir, 'bounded.0.log')), 1, 'a log file with a bound is not guarded');
-    assert.equal(watchesOn(file), 0, 'a log file without rotation is watched');
+    assert.equal(
+      inotifyWatchesOn(join(logDir, 'bounded.0.log')),
+      1,
+      'a log file with a bound is not guarded',
+    );
+    assert.equal(inotifyWatchesOn(file), 0, 'a log file without rotation is watched');
     // Read until the last line is written (a bounded wait on the log itself).
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), 60_000);
