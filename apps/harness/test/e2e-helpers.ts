@@ -1,11 +1,22 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, cpSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isRunning } from '@harness/command-executor/proc';
+import { untilInFolder } from '@harness/test-fixtures';
 
 // The end-to-end tests run the built CLI (`pnpm test` builds first), as a user would, each with
 // its own HARNESS_HOME and a copy of the quickstart example on free ports.
@@ -142,6 +153,32 @@ export function floodStack(stack: string, n: number, go: string): string {
     `      command: [sh, -c, "while [ ! -e ${go} ]; do echo waiting; sleep 0.02; done; seq 1 ${n}; exec sleep 100000"]`,
     '',
   ].join('\n');
+}
+
+/**
+ * The rest of a {@link floodStack} run under a foreground `up` (started with
+ * {@link spawnUntil}): with `up`'s stdout paused, lets `gen` go, waits until its log file holds
+ * all `n` lines, resumes, waits for `up` to print the last, stops it with SIGINT and checks it
+ * ended well without dropping a line. Returns `up`'s result; the caller checks the order.
+ */
+export async function followFlood(
+  t: TestContext,
+  run: { child: ChildProcess; lines: string[]; done: Promise<Result> },
+  go: string,
+  log: string,
+  n: number,
+): Promise<Result> {
+  // Its stdout pipe fills, it blocks writing, its socket is not read: nothing may be dropped.
+  run.child.stdout?.pause();
+  writeFileSync(go, '');
+  await untilInFolder(t, dirname(log), () => endsWith(log, `\n${n}\n`), 'seq done');
+  run.child.stdout?.resume();
+  await untilLine(run.child, run.lines, `gen  | ${n}`);
+  run.child.kill('SIGINT');
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.includes('dropped'), false, r.stderr);
+  return r;
 }
 
 export function endsWith(file: string, text: string): boolean {

@@ -4,19 +4,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { untilInFolder } from '@harness/test-fixtures';
 import {
   allGone,
   alive,
   bin,
   type Env,
-  endsWith,
   freePort,
   harness,
   setup,
   spawnUntil,
-  untilLine,
   floodStack,
+  followFlood,
 } from './e2e-helpers.js';
 
 interface Running {
@@ -222,19 +220,10 @@ describe('harness controller --no-worker with a standalone harness worker', { ti
     );
     await worker.until(/registered host edge-flood/);
 
-    const { child, lines, done } = await spawnUntil(e, /^gen {2}\| waiting$/, 'up', '-f', 'flood.yaml');
-    // Its stdout pipe fills, it blocks writing, its socket is not read: nothing may be dropped
-    // on the way, neither by the worker nor by the controller.
-    child.stdout?.pause();
-    writeFileSync(go, '');
-    const logDir = join(workerHome, 'state', 'logs', stack);
-    await untilInFolder(t, logDir, () => endsWith(join(logDir, 'gen.0.log'), `\n${n}\n`), 'seq done');
-    child.stdout?.resume();
-    await untilLine(child, lines, `gen  | ${n}`);
-    child.kill('SIGINT');
-    const r = await done;
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr.includes('dropped'), false, r.stderr);
+    // Nothing may be dropped on the way, neither by the worker nor by the controller.
+    const run = await spawnUntil(e, /^gen {2}\| waiting$/, 'up', '-f', 'flood.yaml');
+    const { lines } = run;
+    await followFlood(t, run, go, join(workerHome, 'state', 'logs', stack, 'gen.0.log'), n);
     let at = lines.lastIndexOf('gen  | waiting') + 1;
     for (let i = 1; i <= n; i++, at++) {
       if (lines[at] !== `gen  | ${i}`) assert.fail(`line ${i} is ${lines[at]}`);
