@@ -480,7 +480,6 @@ function cgroupName(label: string, n: number): string {
 }
 
 function spawnError(program: string, e: unknown): CommandError {
-  if (e instanceof CommandError) return e;
   const code = (e as NodeJS.ErrnoException).code;
   if (e instanceof SpawnStepError && (e.step === 'stdout' || e.step === 'stderr')) {
     return new CommandError('LOG_FILE', `cannot open the ${e.step} log file of ${program}: ${e.message}`, {

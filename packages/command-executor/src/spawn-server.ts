@@ -78,6 +78,8 @@ export class SpawnServer {
   #gone = false;
   #partial = '';
   #refd = false;
+  /** Live children still referenced (not unref'd): with a pending request, what keeps us alive. */
+  #referenced = 0;
 
   private constructor(perl: string) {
     this.#proc = spawn(perl, ['-e', SPAWN_SERVER_SCRIPT], {
@@ -163,6 +165,7 @@ export class SpawnServer {
         const live = this.#live.get(pid);
         if (live === undefined) continue;
         this.#live.delete(pid);
+        this.#release(live);
         const code = Number(b);
         const signal = Number(c);
         live.resolve({ code: code >= 0 ? code : null, signal: signal >= 0 ? signalName(signal) : null });
@@ -178,14 +181,22 @@ export class SpawnServer {
     });
     const live: Live = { resolve: resolveExit, ref: true };
     this.#live.set(pid, live);
+    this.#referenced++;
     return {
       pid,
       exited,
       unref: () => {
-        live.ref = false;
+        this.#release(live);
         this.#updateRef();
       },
     };
+  }
+
+  /** The child no longer keeps this process alive (unref'd, or ended). */
+  #release(live: Live): void {
+    if (!live.ref) return;
+    live.ref = false;
+    this.#referenced--;
   }
 
   #take(id: number): Pending | undefined {
@@ -209,11 +220,12 @@ export class SpawnServer {
       );
     }
     this.#live.clear();
+    this.#referenced = 0;
     this.#updateRef();
   }
 
   #updateRef(): void {
-    const want = !this.#gone && (this.#pending.size > 0 || [...this.#live.values()].some((l) => l.ref));
+    const want = !this.#gone && (this.#pending.size > 0 || this.#referenced > 0);
     if (want === this.#refd) return;
     this.#refd = want;
     const out = this.#proc.stdout as (NodeJS.ReadableStream & { ref(): void; unref(): void }) | null;
