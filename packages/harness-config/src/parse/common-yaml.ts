@@ -123,22 +123,19 @@ class BlockReader {
         const nestedIndent = this.#eof() ? -1 : this.#indent(this.#line);
         if (nested !== undefined && nestedIndent > indent) {
           value = this.#block(nestedIndent, nested);
+          end = value.range[1];
         } else if (nested !== undefined && nestedIndent === indent && this.#isSeqItem(nested)) {
           value = this.#seq(indent, nested);
+          end = value.range[1];
         } else {
-          // `key:` and nothing: the converter points an empty value at its key.
+          // `key:` and nothing: the converter points an empty value at its key. Where the full
+          // parser ends it after a comment depends on the lines that follow.
+          if (this.#text[after] === '#') outside();
           this.#count();
           value = { kind: 'scalar', value: null, range: keyRange, valueOffset: undefined };
-          entries.push({ key, keyRange, value });
-          // Where the full parser ends it after a comment depends on the lines that follow.
-          if (this.#text[after] === '#') outside();
           const eol = this.#text.indexOf('\n', colon);
           end = eol < 0 ? this.#text.length : eol;
-          if (!this.#nextAt(indent)) break;
-          at = this.#contentStart(this.#line);
-          continue;
         }
-        end = this.#endOf(value);
       } else {
         value = this.#inline(after, line);
         end = this.#lineEnd(line);
@@ -178,13 +175,13 @@ class BlockReader {
         this.#skip();
         if (this.#eof() || this.#indent(this.#line) <= indent) outside(); // an empty item
         item = this.#block(this.#indent(this.#line), this.#contentStart(this.#line));
-        end = this.#endOf(item);
+        end = item.range[1];
       } else if (this.#isSeqItem(after)) {
         outside(); // `- - x`
-      } else if (this.#looksLikeKey(after, line)) {
+      } else if (this.#keyColon(after, line) !== undefined) {
         // `- key: value`, and the mapping's other keys below at the column of this one
         item = this.#map(after - (this.#starts[line] ?? 0), after);
-        end = this.#endOf(item);
+        end = item.range[1];
       } else {
         item = this.#inline(after, line);
         end = this.#lineEnd(line);
@@ -203,11 +200,6 @@ class BlockReader {
     return this.#isSeqItem(first) ? this.#seq(indent, first) : this.#map(indent, first);
   }
 
-  /** The end a collection's range gives a value that is its last: that of its last line. */
-  #endOf(node: Node): number {
-    return node.range[1];
-  }
-
   #skipSpaces(i: number, line: number): number {
     const end = this.#lineEnd(line);
     while (i < end && this.#text.charCodeAt(i) === 32) i++;
@@ -222,39 +214,29 @@ class BlockReader {
     return c === '#' && this.#text[i - 1] === ' ';
   }
 
-  /** Offset of the `:` that ends a plain key starting at `at`, else outside the subset. */
-  #keyEnd(at: number, line: number): number {
-    const c = this.#text[at] ?? '';
-    if (INDICATOR.has(c)) outside();
+  /**
+   * Offset of the `:` that ends a plain key starting at `at` on its line (a `:` followed by a
+   * space or the end of the line, before any comment); undefined when the line holds no key.
+   */
+  #keyColon(at: number, line: number): number | undefined {
+    if (INDICATOR.has(this.#text[at] ?? '')) return undefined;
     const end = this.#lineEnd(line);
     for (let i = at; i < end; i++) {
       const ch = this.#text[i];
+      if (ch === '#' && this.#text[i - 1] === ' ') return undefined;
       if (ch === ':') {
         const next = this.#text[i + 1];
-        if (next === ' ' || next === '\n' || next === undefined) {
-          if (this.#text[i - 1] === ' ') outside();
-          return i;
-        }
-      } else if (ch === '#' && this.#text[i - 1] === ' ') {
-        outside();
+        if (next === ' ' || next === '\n' || next === undefined) return i;
       }
     }
-    return outside();
+    return undefined;
   }
 
-  #looksLikeKey(at: number, line: number): boolean {
-    const c = this.#text[at] ?? '';
-    if (INDICATOR.has(c)) return false;
-    const end = this.#lineEnd(line);
-    for (let i = at; i < end; i++) {
-      const ch = this.#text[i];
-      if (ch === '#' && this.#text[i - 1] === ' ') return false;
-      if (ch === ':') {
-        const next = this.#text[i + 1];
-        if (next === ' ' || next === '\n' || next === undefined) return true;
-      }
-    }
-    return false;
+  /** The `:` that ends the key starting at `at`; a line without one (or `key :`) is outside. */
+  #keyEnd(at: number, line: number): number {
+    const colon = this.#keyColon(at, line) ?? outside();
+    if (this.#text[colon - 1] === ' ') outside();
+    return colon;
   }
 
   /** A value on the rest of the line: a scalar, a flow sequence of scalars, or `{}`. */
